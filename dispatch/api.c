@@ -1,0 +1,137 @@
+/* The public kernel entry points: validate every argument, then run the
+ * active ISA's kernel over each run of rows that share a timestep. */
+#include <math.h>
+#include <stdint.h>
+
+#include "diffkern.h"
+#include "dispatch.h"
+#include "schedule.h"
+
+static const dk_step_opts default_opts = {DK_PRED_EPSILON, DK_VAR_FIXED_SMALL, 0.0f};
+
+/* A pointer that addresses count elements: NULL only when count is 0. */
+static int missing(const void *p, size_t count) { return p == NULL && count != 0; }
+
+static dk_status check_shape(const int32_t *t, size_t rows, size_t dim, size_t *n_out)
+{
+    if (rows > SIZE_MAX / sizeof(int32_t))
+        return DK_ERR_SIZE_OVERFLOW;
+    if (rows != 0 && dim > SIZE_MAX / sizeof(float) / rows)
+        return DK_ERR_SIZE_OVERFLOW;
+    if (missing(t, rows))
+        return DK_ERR_NULL_POINTER;
+    *n_out = rows * dim;
+    return DK_OK;
+}
+
+static dk_status check_timesteps(const int32_t *t, size_t rows, int32_t lo, int32_t hi)
+{
+    for (size_t r = 0; r < rows; r++)
+        if (t[r] < lo || t[r] > hi)
+            return DK_ERR_TIMESTEP;
+    return DK_OK;
+}
+
+/* True if [a, a + a_bytes) and [b, b + b_bytes) share a byte. */
+static int intersects(const void *a, size_t a_bytes, const void *b, size_t b_bytes)
+{
+    const uintptr_t pa = (uintptr_t)a, pb = (uintptr_t)b;
+    return a_bytes && b_bytes && pa < pb + b_bytes && pb < pa + a_bytes;
+}
+
+/* An output of n floats may equal an input of n floats exactly, nothing else. */
+static int overlaps_partially(const float *out, const float *in, size_t n)
+{
+    return in != out && intersects(out, n * sizeof(float), in, n * sizeof(float));
+}
+
+static int overlaps_timesteps(const float *out, size_t n, const int32_t *t, size_t rows)
+{
+    return intersects(out, n * sizeof(float), t, rows * sizeof(int32_t));
+}
+
+/* Rows [r, end) share t[r]: one kernel call covers them all. */
+static size_t run_end(const int32_t *t, size_t rows, size_t r)
+{
+    size_t end = r + 1;
+    while (end < rows && t[end] == t[r])
+        end++;
+    return end;
+}
+
+dk_status dk_q_sample(const dk_schedule *s, const int32_t *t, size_t rows, size_t dim,
+                      const float *x0, const float *eps, float *xt)
+{
+    size_t n;
+    dk_status st = check_shape(t, rows, dim, &n);
+    if (st != DK_OK)
+        return st;
+    if (!s || missing(x0, n) || missing(eps, n) || missing(xt, n))
+        return DK_ERR_NULL_POINTER;
+    if ((st = check_timesteps(t, rows, 0, s->steps)) != DK_OK)
+        return st;
+    if (overlaps_partially(xt, x0, n) || overlaps_partially(xt, eps, n) ||
+        overlaps_timesteps(xt, n, t, rows))
+        return DK_ERR_OVERLAP;
+    if (n == 0)
+        return DK_OK;
+
+    const dk_kernels *k = dk_active_kernels();
+    for (size_t r = 0, end; r < rows; r = end) {
+        end = run_end(t, rows, r);
+        const size_t at = r * dim;
+        k->q_sample((end - r) * dim, s->q_a[t[r]], s->q_b[t[r]], x0 + at, eps + at, xt + at);
+    }
+    return DK_OK;
+}
+
+static dk_status check_opts(const dk_step_opts *o)
+{
+    if ((unsigned)o->prediction > DK_PRED_V)
+        return DK_ERR_PREDICTION;
+    if ((unsigned)o->variance > DK_VAR_FIXED_LARGE)
+        return DK_ERR_VARIANCE;
+    if (!(o->clip >= 0.0f)) /* negative or NaN */
+        return DK_ERR_CLIP;
+    return DK_OK;
+}
+
+dk_status dk_p_step(const dk_schedule *s, const int32_t *t, size_t rows, size_t dim,
+                    const float *xt, const float *model_out, const float *z,
+                    const dk_step_opts *opts, float *x_prev)
+{
+    size_t n;
+    dk_status st = check_shape(t, rows, dim, &n);
+    if (st != DK_OK)
+        return st;
+    if (!s || missing(xt, n) || missing(model_out, n) || missing(x_prev, n))
+        return DK_ERR_NULL_POINTER;
+    const dk_step_opts *o = opts ? opts : &default_opts;
+    if ((st = check_opts(o)) != DK_OK)
+        return st;
+    if ((st = check_timesteps(t, rows, 1, s->steps)) != DK_OK)
+        return st;
+    if (overlaps_partially(x_prev, xt, n) || overlaps_partially(x_prev, model_out, n) ||
+        (z && overlaps_partially(x_prev, z, n)) || overlaps_timesteps(x_prev, n, t, rows))
+        return DK_ERR_OVERLAP;
+    if (n == 0)
+        return DK_OK;
+
+    /* The seed's epsilon form unless the prediction or clipping needs x0_hat. */
+    const int posterior = o->prediction != DK_PRED_EPSILON || o->clip > 0.0f;
+    const float *sigma = o->variance == DK_VAR_FIXED_LARGE ? s->sigma_large : s->sigma_small;
+    const dk_kernels *k = dk_active_kernels();
+    for (size_t r = 0, end; r < rows; r = end) {
+        end = run_end(t, rows, r);
+        const size_t at = r * dim, count = (end - r) * dim;
+        dk_step_coefs c = s->step[t[r]];
+        c.sigma = sigma[t[r]];
+        c.clip = o->clip > 0.0f ? o->clip : INFINITY;
+        const float *z_run = z && t[r] > 1 ? z + at : NULL; /* t = 1 adds no noise */
+        if (posterior)
+            k->p_step_posterior(count, &c, o->prediction, xt + at, model_out + at, z_run, x_prev + at);
+        else
+            k->p_step_eps(count, &c, xt + at, model_out + at, z_run, x_prev + at);
+    }
+    return DK_OK;
+}

@@ -1,0 +1,137 @@
+/* diffkern: SIMD kernels for denoising diffusion models (DDPM, DDIM).
+ *
+ * Conventions (see README.md for the full text):
+ * - Timesteps are 1-based as in the DDPM paper: betas are beta_1..beta_T and
+ *   alpha_bar_0 = 1. A 0-based diffusers timestep k is t = k + 1 here.
+ * - Arrays are [rows x dim] row-major floats; row r uses timestep t[r].
+ * - Every call validates all of its arguments before writing any output and
+ *   returns a distinct non-zero dk_status on bad input; the outputs are then
+ *   untouched. A required pointer may be NULL only when it addresses zero
+ *   elements (rows == 0 for t, rows * dim == 0 for the float arrays).
+ * - An output may alias an input exactly (in place). Partial overlap of an
+ *   output with any other array is rejected with DK_ERR_OVERLAP.
+ * - NaN and Inf propagate as IEEE-754 says.
+ * - All functions are thread-safe; a dk_schedule is immutable once created
+ *   and may be shared by any number of threads.
+ */
+#ifndef DIFFKERN_H
+#define DIFFKERN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define DK_API __attribute__((visibility("default")))
+#else
+#define DK_API
+#endif
+
+#define DK_VERSION_MAJOR 0
+#define DK_VERSION_MINOR 1
+#define DK_VERSION_PATCH 0
+
+/* Library version as "MAJOR.MINOR.PATCH" (of the library linked, which may
+ * differ from the DK_VERSION_* macros of the header compiled against). */
+DK_API const char *dk_version(void);
+
+typedef enum dk_status {
+    DK_OK = 0,
+    DK_ERR_NULL_POINTER,    /* a required pointer is NULL */
+    DK_ERR_TIMESTEP,        /* a t[r] is outside its domain (0..T or 1..T) */
+    DK_ERR_SIZE_OVERFLOW,   /* rows * dim * sizeof(float) overflows size_t */
+    DK_ERR_OVERLAP,         /* an output partially overlaps another array */
+    DK_ERR_PREDICTION,      /* opts->prediction is not a dk_prediction */
+    DK_ERR_VARIANCE,        /* opts->variance is not a dk_variance */
+    DK_ERR_CLIP,            /* opts->clip is negative or NaN */
+    DK_ERR_SCHEDULE_KIND,   /* kind is not a dk_beta_schedule */
+    DK_ERR_STEPS,           /* T < 1 */
+    DK_ERR_BETA,            /* a beta (or beta_start/beta_end) is not in (0, 1) */
+    DK_ERR_OUT_OF_MEMORY,   /* an allocation failed */
+    DK_ERR_ISA_INVALID,     /* the value is not a dk_isa */
+    DK_ERR_ISA_UNSUPPORTED  /* the ISA is not built in or this CPU lacks it */
+} dk_status;
+
+/* A short English description of s; never NULL. */
+DK_API const char *dk_status_str(dk_status s);
+
+/* ---- instruction sets ---------------------------------------------------- */
+
+typedef enum dk_isa {
+    DK_ISA_SCALAR,
+    DK_ISA_SSE41,
+    DK_ISA_AVX2, /* AVX2 + FMA3 */
+    DK_ISA_AVX512,
+    DK_ISA_NEON
+} dk_isa;
+
+#define DK_ISA_COUNT 5
+
+/* "scalar" "sse41" "avx2" "avx512" "neon"; "unknown" for other values. */
+DK_API const char *dk_isa_name(dk_isa isa);
+/* 1 if the ISA is built into this library and this CPU (and OS) runs it. */
+DK_API int dk_isa_supported(dk_isa isa);
+/* The ISA the kernels use now. The first use picks the best supported one,
+ * or the one named by the environment variable DIFFKERN_ISA. */
+DK_API dk_isa dk_isa_active(void);
+/* Force an ISA for all later calls of this process (tests, benchmarks). */
+DK_API dk_status dk_isa_select(dk_isa isa);
+
+/* ---- schedules ----------------------------------------------------------- */
+
+typedef enum dk_beta_schedule {
+    DK_BETA_LINEAR,        /* linspace(beta_start, beta_end, T) */
+    DK_BETA_SCALED_LINEAR, /* linspace(sqrt(beta_start), sqrt(beta_end), T)^2 */
+    DK_BETA_COSINE,        /* Nichol & Dhariwal 2021, s = 0.008, beta <= 0.999;
+                              beta_start and beta_end are ignored */
+    DK_BETA_SIGMOID        /* sigmoid(linspace(-6, 6, T)) * (end - start) + start */
+} dk_beta_schedule;
+
+typedef struct dk_schedule dk_schedule; /* opaque, immutable, thread-safe */
+
+/* Every resulting beta must lie in (0, 1); for linear, scaled_linear and
+ * sigmoid, beta_start and beta_end must lie in (0, 1) too. */
+DK_API dk_status dk_schedule_create(dk_schedule **out, dk_beta_schedule kind, int32_t T,
+                             double beta_start, double beta_end);
+/* betas[0] is beta_1; each must lie in (0, 1). The array is copied. */
+DK_API dk_status dk_schedule_from_betas(dk_schedule **out, const double *betas, int32_t T);
+DK_API void dk_schedule_destroy(dk_schedule *s); /* NULL is a no-op */
+DK_API int32_t dk_schedule_steps(const dk_schedule *s); /* T; 0 for NULL */
+DK_API double dk_schedule_beta(const dk_schedule *s, int32_t t);       /* 1..T, NaN outside */
+DK_API double dk_schedule_alpha_bar(const dk_schedule *s, int32_t t);  /* 0..T, NaN outside */
+DK_API double dk_schedule_posterior_variance(const dk_schedule *s, int32_t t); /* 1..T */
+
+/* ---- kernels ------------------------------------------------------------- */
+
+typedef enum dk_prediction { DK_PRED_EPSILON, DK_PRED_SAMPLE, DK_PRED_V } dk_prediction;
+typedef enum dk_variance { DK_VAR_FIXED_SMALL, DK_VAR_FIXED_LARGE } dk_variance;
+typedef struct dk_step_opts {
+    dk_prediction prediction;
+    dk_variance variance;
+    float clip; /* > 0: clamp x0_hat to [-clip, clip]; 0: no clamping */
+} dk_step_opts;
+/* opts NULL means {DK_PRED_EPSILON, DK_VAR_FIXED_SMALL, 0}. */
+
+typedef struct dk_noise {
+    uint64_t seed, stream, offset;
+} dk_noise;
+
+/* x_t = sqrt(abar_t) * x0 + sqrt(1 - abar_t) * eps, t[r] in 0..T. */
+DK_API dk_status dk_q_sample(const dk_schedule *s, const int32_t *t, size_t rows, size_t dim,
+                      const float *x0, const float *eps, float *xt);
+
+/* One reverse (ancestral) step x_t -> x_{t-1}, t[r] in 1..T. model_out is
+ * eps_hat, x0_hat or v as opts->prediction says. z is standard normal noise,
+ * or NULL for none; rows with t = 1 add no noise and do not read z. */
+DK_API dk_status dk_p_step(const dk_schedule *s, const int32_t *t, size_t rows, size_t dim,
+                    const float *xt, const float *model_out, const float *z,
+                    const dk_step_opts *opts, float *x_prev);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DIFFKERN_H */
