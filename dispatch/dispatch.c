@@ -11,31 +11,38 @@
 #include "cpu.h"
 #include "dk_config.h"
 
-static const dk_variant_info variants[DK_VARIANT_COUNT] = {
-    [DK_VARIANT_SCALAR_PLAIN] = {"scalar_plain", &dk_kernels_scalar_plain, 0, 0, DK_ISA_SCALAR},
-    /* fmaf is correct without FMA hardware (libm), so the reference builds
-     * always run; dispatch picks it for "scalar" only where FMA is fast. */
-    [DK_VARIANT_SCALAR_FMA] = {"scalar_fma", &dk_kernels_scalar_fma, 0, 1, DK_ISA_SCALAR},
+/* The optional builds: NULL where meson did not build one (dk_config.h). */
 #if DK_HAVE_SSE41
-    [DK_VARIANT_SSE41] = {"sse41", &dk_kernels_sse41, DK_CPU_SSE41, 0, DK_ISA_SSE41},
+#define KERNELS_SSE41 &dk_kernels_sse41
 #else
-    [DK_VARIANT_SSE41] = {"sse41", NULL, DK_CPU_SSE41, 0, DK_ISA_SSE41},
+#define KERNELS_SSE41 NULL
 #endif
 #if DK_HAVE_AVX2
-    [DK_VARIANT_AVX2] = {"avx2", &dk_kernels_avx2, DK_CPU_AVX2 | DK_CPU_FMA, 1, DK_ISA_AVX2},
+#define KERNELS_AVX2 &dk_kernels_avx2
 #else
-    [DK_VARIANT_AVX2] = {"avx2", NULL, DK_CPU_AVX2 | DK_CPU_FMA, 1, DK_ISA_AVX2},
+#define KERNELS_AVX2 NULL
 #endif
 #if DK_HAVE_AVX512
-    [DK_VARIANT_AVX512] = {"avx512", &dk_kernels_avx512, DK_CPU_AVX512, 1, DK_ISA_AVX512},
+#define KERNELS_AVX512 &dk_kernels_avx512
 #else
-    [DK_VARIANT_AVX512] = {"avx512", NULL, DK_CPU_AVX512, 1, DK_ISA_AVX512},
+#define KERNELS_AVX512 NULL
 #endif
 #if DK_HAVE_NEON
-    [DK_VARIANT_NEON] = {"neon", &dk_kernels_neon, DK_CPU_NEON, 1, DK_ISA_NEON},
+#define KERNELS_NEON &dk_kernels_neon
 #else
-    [DK_VARIANT_NEON] = {"neon", NULL, DK_CPU_NEON, 1, DK_ISA_NEON},
+#define KERNELS_NEON NULL
 #endif
+
+static const dk_variant_info variants[DK_VARIANT_COUNT] = {
+    /* name, kernels, CPU needs, fused, public ISA, width */
+    [DK_VARIANT_SCALAR_PLAIN] = {"scalar_plain", &dk_kernels_scalar_plain, 0, 0, DK_ISA_SCALAR, 1},
+    /* fmaf is correct without FMA hardware (libm), so both references always
+     * run; dispatch picks scalar_fma for "scalar" only where FMA is fast. */
+    [DK_VARIANT_SCALAR_FMA] = {"scalar_fma", &dk_kernels_scalar_fma, 0, 1, DK_ISA_SCALAR, 1},
+    [DK_VARIANT_SSE41] = {"sse41", KERNELS_SSE41, DK_CPU_SSE41, 0, DK_ISA_SSE41, 4},
+    [DK_VARIANT_AVX2] = {"avx2", KERNELS_AVX2, DK_CPU_AVX2 | DK_CPU_FMA, 1, DK_ISA_AVX2, 8},
+    [DK_VARIANT_AVX512] = {"avx512", KERNELS_AVX512, DK_CPU_AVX512, 1, DK_ISA_AVX512, 16},
+    [DK_VARIANT_NEON] = {"neon", KERNELS_NEON, DK_CPU_NEON, 1, DK_ISA_NEON, 4},
 };
 
 static const char *const isa_names[DK_ISA_COUNT] = {"scalar", "sse41", "avx2", "avx512", "neon"};
@@ -149,14 +156,17 @@ dk_isa dk_isa_active(void)
     return variants[atomic_load(&active_variant)].isa;
 }
 
+dk_status dk_variant_select(dk_variant v)
+{
+    if (!variant_runs_on(v, features_after_init()))
+        return DK_ERR_ISA_UNSUPPORTED;
+    atomic_store(&active_variant, (int)v);
+    return DK_OK;
+}
+
 dk_status dk_isa_select(dk_isa isa)
 {
     if ((unsigned)isa >= DK_ISA_COUNT)
         return DK_ERR_ISA_INVALID;
-    const unsigned features = features_after_init();
-    const dk_variant v = variant_of_isa_on(isa, features);
-    if (!variant_runs_on(v, features))
-        return DK_ERR_ISA_UNSUPPORTED;
-    atomic_store(&active_variant, (int)v);
-    return DK_OK;
+    return dk_variant_select(dk_variant_of_isa(isa));
 }

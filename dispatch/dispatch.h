@@ -23,6 +23,7 @@ typedef struct dk_variant_info {
     unsigned cpu_needs;        /* DK_CPU_* bits the CPU must have */
     int fused;                 /* 1: fused family, 0: plain family */
     dk_isa isa;                /* the public ISA it serves */
+    int width;                 /* floats per vector */
 } dk_variant_info;
 
 const dk_variant_info *dk_variant_get(dk_variant v);
@@ -32,6 +33,9 @@ int dk_variant_runs(dk_variant v);
 dk_variant dk_variant_of_isa(dk_isa isa);
 /* The family's scalar reference: scalar_fma or scalar_plain. */
 dk_variant dk_variant_reference(dk_variant v);
+/* Force one build for all later calls, like dk_isa_select but reaching
+ * both scalar references (tests). Fails if the variant does not run here. */
+dk_status dk_variant_select(dk_variant v);
 /* The kernels in use now (initializing dispatch on first use). */
 const dk_kernels *dk_active_kernels(void);
 

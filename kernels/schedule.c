@@ -83,6 +83,19 @@ static dk_schedule *schedule_alloc(int32_t T)
     return s;
 }
 
+/* False if a float coefficient of step t overflowed (alpha_bar_t so small
+ * that 1 / sqrt(alpha_bar_t) exceeds FLT_MAX). */
+static int coefs_finite(const dk_schedule *s, int32_t t)
+{
+    const dk_step_coefs *c = &s->step[t];
+    const float all[] = {s->q_a[t], s->q_b[t], s->sigma_small[t], s->sigma_large[t], c->c_out,
+                         c->c_eps, c->sqrt_abar, c->r_sqrt_abar, c->sqrt_1m_abar, c->c0, c->c1};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        if (!isfinite(all[i]))
+            return 0;
+    return 1;
+}
+
 /* Given beta[1..T], derives everything else; fails if a step is degenerate
  * in double (1 - abar_t rounds to 0, so the coefficients would be infinite). */
 static dk_status schedule_derive(dk_schedule *s)
@@ -120,6 +133,8 @@ static dk_status schedule_derive(dk_schedule *s)
             .sigma = 0.0f,
             .clip = 0.0f,
         };
+        if (!coefs_finite(s, t))
+            return DK_ERR_BETA;
     }
     return DK_OK;
 }
