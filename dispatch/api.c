@@ -59,8 +59,8 @@ static size_t run_end(const int32_t *t, size_t rows, size_t r)
     return end;
 }
 
-dk_status dk_q_sample(const dk_schedule *s, const int32_t *t, size_t rows, size_t dim,
-                      const float *x0, const float *eps, float *xt)
+dk_status dk_q_sample(const dk_schedule *s, const int32_t *t, size_t rows, size_t dim, const float *x0,
+                      const float *eps, float *xt)
 {
     size_t n;
     dk_status st = check_shape(t, rows, dim, &n);
@@ -70,8 +70,7 @@ dk_status dk_q_sample(const dk_schedule *s, const int32_t *t, size_t rows, size_
         return DK_ERR_NULL_POINTER;
     if ((st = check_timesteps(t, rows, 0, s->steps)) != DK_OK)
         return st;
-    if (overlaps_partially(xt, x0, n) || overlaps_partially(xt, eps, n) ||
-        overlaps_timesteps(xt, n, t, rows))
+    if (overlaps_partially(xt, x0, n) || overlaps_partially(xt, eps, n) || overlaps_timesteps(xt, n, t, rows))
         return DK_ERR_OVERLAP;
     if (n == 0)
         return DK_OK;
@@ -96,9 +95,8 @@ static dk_status check_opts(const dk_step_opts *o)
     return DK_OK;
 }
 
-dk_status dk_p_step(const dk_schedule *s, const int32_t *t, size_t rows, size_t dim,
-                    const float *xt, const float *model_out, const float *z,
-                    const dk_step_opts *opts, float *x_prev)
+dk_status dk_p_step(const dk_schedule *s, const int32_t *t, size_t rows, size_t dim, const float *xt,
+                    const float *model_out, const float *z, const dk_step_opts *opts, float *x_prev)
 {
     size_t n;
     dk_status st = check_shape(t, rows, dim, &n);

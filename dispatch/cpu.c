@@ -15,8 +15,8 @@ static uint64_t read_xcr0(void)
     return ((uint64_t)hi << 32) | lo;
 }
 
-#define XCR0_SSE_AVX 0x06u      /* XMM and YMM state */
-#define XCR0_AVX512 0xe0u       /* opmask, ZMM_Hi256 and Hi16_ZMM state */
+#define XCR0_SSE_AVX 0x06u /* XMM and YMM state */
+#define XCR0_AVX512  0xe0u /* opmask, ZMM_Hi256 and Hi16_ZMM state */
 
 unsigned dk_cpu_detect(void)
 {

@@ -33,12 +33,17 @@
 #define KERNELS_NEON NULL
 #endif
 
+#if defined(__x86_64__)
+#define SCALAR_FMA_NEEDS DK_CPU_FMA
+#else
+#define SCALAR_FMA_NEEDS 0
+#endif
+
 static const dk_variant_info variants[DK_VARIANT_COUNT] = {
     /* name, kernels, CPU needs, fused, public ISA, width */
     [DK_VARIANT_SCALAR_PLAIN] = {"scalar_plain", &dk_kernels_scalar_plain, 0, 0, DK_ISA_SCALAR, 1},
-    /* fmaf is correct without FMA hardware (libm), so both references always
-     * run; dispatch picks scalar_fma for "scalar" only where FMA is fast. */
-    [DK_VARIANT_SCALAR_FMA] = {"scalar_fma", &dk_kernels_scalar_fma, 0, 1, DK_ISA_SCALAR, 1},
+    /* Built with -mfma on x86-64: it runs where every fused x86 build runs. */
+    [DK_VARIANT_SCALAR_FMA] = {"scalar_fma", &dk_kernels_scalar_fma, SCALAR_FMA_NEEDS, 1, DK_ISA_SCALAR, 1},
     [DK_VARIANT_SSE41] = {"sse41", KERNELS_SSE41, DK_CPU_SSE41, 0, DK_ISA_SSE41, 4},
     [DK_VARIANT_AVX2] = {"avx2", KERNELS_AVX2, DK_CPU_AVX2 | DK_CPU_FMA, 1, DK_ISA_AVX2, 8},
     [DK_VARIANT_AVX512] = {"avx512", KERNELS_AVX512, DK_CPU_AVX512, 1, DK_ISA_AVX512, 16},
@@ -137,10 +142,7 @@ const dk_kernels *dk_active_kernels(void)
     return variants[atomic_load(&active_variant)].kernels;
 }
 
-const char *dk_isa_name(dk_isa isa)
-{
-    return (unsigned)isa < DK_ISA_COUNT ? isa_names[isa] : "unknown";
-}
+const char *dk_isa_name(dk_isa isa) { return (unsigned)isa < DK_ISA_COUNT ? isa_names[isa] : "unknown"; }
 
 int dk_isa_supported(dk_isa isa)
 {

@@ -40,19 +40,19 @@ DK_API const char *dk_version(void);
 
 typedef enum dk_status {
     DK_OK = 0,
-    DK_ERR_NULL_POINTER,    /* a required pointer is NULL */
-    DK_ERR_TIMESTEP,        /* a t[r] is outside its domain (0..T or 1..T) */
-    DK_ERR_SIZE_OVERFLOW,   /* rows * dim * sizeof(float) overflows size_t */
-    DK_ERR_OVERLAP,         /* an output partially overlaps another array */
-    DK_ERR_PREDICTION,      /* opts->prediction is not a dk_prediction */
-    DK_ERR_VARIANCE,        /* opts->variance is not a dk_variance */
-    DK_ERR_CLIP,            /* opts->clip is negative or NaN */
-    DK_ERR_SCHEDULE_KIND,   /* kind is not a dk_beta_schedule */
-    DK_ERR_STEPS,           /* T < 1 */
-    DK_ERR_BETA,            /* a beta (or beta_start/beta_end) is not in (0, 1) */
-    DK_ERR_OUT_OF_MEMORY,   /* an allocation failed */
-    DK_ERR_ISA_INVALID,     /* the value is not a dk_isa */
-    DK_ERR_ISA_UNSUPPORTED  /* the ISA is not built in or this CPU lacks it */
+    DK_ERR_NULL_POINTER,   /* a required pointer is NULL */
+    DK_ERR_TIMESTEP,       /* a t[r] is outside its domain (0..T or 1..T) */
+    DK_ERR_SIZE_OVERFLOW,  /* rows * dim * sizeof(float) overflows size_t */
+    DK_ERR_OVERLAP,        /* an output partially overlaps another array */
+    DK_ERR_PREDICTION,     /* opts->prediction is not a dk_prediction */
+    DK_ERR_VARIANCE,       /* opts->variance is not a dk_variance */
+    DK_ERR_CLIP,           /* opts->clip is negative or NaN */
+    DK_ERR_SCHEDULE_KIND,  /* kind is not a dk_beta_schedule */
+    DK_ERR_STEPS,          /* T < 1 */
+    DK_ERR_BETA,           /* a beta (or beta_start/beta_end) is not in (0, 1) */
+    DK_ERR_OUT_OF_MEMORY,  /* an allocation failed */
+    DK_ERR_ISA_INVALID,    /* the value is not a dk_isa */
+    DK_ERR_ISA_UNSUPPORTED /* the ISA is not built in or this CPU lacks it */
 } dk_status;
 
 /* A short English description of s; never NULL. */
@@ -94,14 +94,14 @@ typedef struct dk_schedule dk_schedule; /* opaque, immutable, thread-safe */
 
 /* Every resulting beta must lie in (0, 1); for linear, scaled_linear and
  * sigmoid, beta_start and beta_end must lie in (0, 1) too. */
-DK_API dk_status dk_schedule_create(dk_schedule **out, dk_beta_schedule kind, int32_t T,
-                             double beta_start, double beta_end);
+DK_API dk_status dk_schedule_create(dk_schedule **out, dk_beta_schedule kind, int32_t T, double beta_start,
+                                    double beta_end);
 /* betas[0] is beta_1; each must lie in (0, 1). The array is copied. */
 DK_API dk_status dk_schedule_from_betas(dk_schedule **out, const double *betas, int32_t T);
-DK_API void dk_schedule_destroy(dk_schedule *s); /* NULL is a no-op */
-DK_API int32_t dk_schedule_steps(const dk_schedule *s); /* T; 0 for NULL */
-DK_API double dk_schedule_beta(const dk_schedule *s, int32_t t);       /* 1..T, NaN outside */
-DK_API double dk_schedule_alpha_bar(const dk_schedule *s, int32_t t);  /* 0..T, NaN outside */
+DK_API void dk_schedule_destroy(dk_schedule *s);                               /* NULL is a no-op */
+DK_API int32_t dk_schedule_steps(const dk_schedule *s);                        /* T; 0 for NULL */
+DK_API double dk_schedule_beta(const dk_schedule *s, int32_t t);               /* 1..T, NaN outside */
+DK_API double dk_schedule_alpha_bar(const dk_schedule *s, int32_t t);          /* 0..T, NaN outside */
 DK_API double dk_schedule_posterior_variance(const dk_schedule *s, int32_t t); /* 1..T */
 
 /* ---- kernels ------------------------------------------------------------- */
@@ -120,15 +120,14 @@ typedef struct dk_noise {
 } dk_noise;
 
 /* x_t = sqrt(abar_t) * x0 + sqrt(1 - abar_t) * eps, t[r] in 0..T. */
-DK_API dk_status dk_q_sample(const dk_schedule *s, const int32_t *t, size_t rows, size_t dim,
-                      const float *x0, const float *eps, float *xt);
+DK_API dk_status dk_q_sample(const dk_schedule *s, const int32_t *t, size_t rows, size_t dim, const float *x0,
+                             const float *eps, float *xt);
 
 /* One reverse (ancestral) step x_t -> x_{t-1}, t[r] in 1..T. model_out is
  * eps_hat, x0_hat or v as opts->prediction says. z is standard normal noise,
  * or NULL for none; rows with t = 1 add no noise and do not read z. */
-DK_API dk_status dk_p_step(const dk_schedule *s, const int32_t *t, size_t rows, size_t dim,
-                    const float *xt, const float *model_out, const float *z,
-                    const dk_step_opts *opts, float *x_prev);
+DK_API dk_status dk_p_step(const dk_schedule *s, const int32_t *t, size_t rows, size_t dim, const float *xt,
+                           const float *model_out, const float *z, const dk_step_opts *opts, float *x_prev);
 
 #ifdef __cplusplus
 }

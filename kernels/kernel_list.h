@@ -15,5 +15,5 @@ DK_KERNEL(p_step_eps, (size_t n, const dk_step_coefs *c, const float *xt, const 
 
 /* The posterior-mean form: x0_hat from the prediction, clamped to
  * [-clip, clip], mu = fma(c0, x0_hat, c1 * xt), out = fma(sigma, z, mu). */
-DK_KERNEL(p_step_posterior, (size_t n, const dk_step_coefs *c, dk_prediction pred,
-                             const float *xt, const float *model_out, const float *z, float *out))
+DK_KERNEL(p_step_posterior, (size_t n, const dk_step_coefs *c, dk_prediction pred, const float *xt,
+                             const float *model_out, const float *z, float *out))

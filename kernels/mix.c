@@ -5,8 +5,8 @@
 #include "vec.h"
 
 #define DK_CAT3_(a, b, c) a##b##c
-#define DK_CAT3(a, b, c) DK_CAT3_(a, b, c)
-#define DK_FN(name) DK_CAT3(dk_, name, DK_CAT3(_, DK_VARIANT, ))
+#define DK_CAT3(a, b, c)  DK_CAT3_(a, b, c)
+#define DK_FN(name)       DK_CAT3(dk_, name, DK_CAT3(_, DK_VARIANT, ))
 
 #define DK_KERNEL(name, params) void DK_FN(name) params;
 #include "kernel_list.h"
@@ -14,8 +14,8 @@
 
 /* ---- forward: xt = fma(a, x0, b * eps) ---- */
 
-DK_INLINE void q_sample_block(size_t at, size_t part, vf a, vf b, const float *x0,
-                              const float *eps, float *xt)
+DK_INLINE void q_sample_block(size_t at, size_t part, vf a, vf b, const float *x0, const float *eps,
+                              float *xt)
 {
     vf x = vf_load_block(x0 + at, part);
     vf e = vf_load_block(eps + at, part);
@@ -33,9 +33,8 @@ typedef struct eps_consts {
     vf c_out, neg_c_eps, sigma;
 } eps_consts;
 
-DK_INLINE void p_step_eps_block(size_t at, size_t part, const eps_consts *k, int noisy,
-                                const float *xt, const float *eps_hat, const float *z,
-                                float *out)
+DK_INLINE void p_step_eps_block(size_t at, size_t part, const eps_consts *k, int noisy, const float *xt,
+                                const float *eps_hat, const float *z, float *out)
 {
     vf x = vf_load_block(xt + at, part);
     vf e = vf_load_block(eps_hat + at, part);
@@ -74,9 +73,9 @@ DK_INLINE vf x0_hat_of(const post_consts *k, dk_prediction pred, vf x, vf m)
     }
 }
 
-DK_INLINE void p_step_posterior_block(size_t at, size_t part, const post_consts *k,
-                                      dk_prediction pred, int noisy, const float *xt,
-                                      const float *model_out, const float *z, float *out)
+DK_INLINE void p_step_posterior_block(size_t at, size_t part, const post_consts *k, dk_prediction pred,
+                                      int noisy, const float *xt, const float *model_out, const float *z,
+                                      float *out)
 {
     vf x = vf_load_block(xt + at, part);
     vf m = vf_load_block(model_out + at, part);
@@ -91,16 +90,15 @@ DK_INLINE void p_step_posterior_block(size_t at, size_t part, const post_consts 
 
 /* One specialized loop per (prediction, noise): the switch inside the block
  * folds away because both are constants here. */
-#define POSTERIOR_LOOP(pred, noisy)                                                               \
+#define POSTERIOR_LOOP(pred, noisy)                                                                          \
     DK_FOR_BLOCKS(n, p_step_posterior_block, &k, pred, noisy, xt, model_out, z, out)
 
-void DK_FN(p_step_posterior)(size_t n, const dk_step_coefs *c, dk_prediction pred,
-                             const float *xt, const float *model_out, const float *z, float *out)
+void DK_FN(p_step_posterior)(size_t n, const dk_step_coefs *c, dk_prediction pred, const float *xt,
+                             const float *model_out, const float *z, float *out)
 {
-    const post_consts k = {vf_set1(c->sqrt_abar), vf_set1(c->r_sqrt_abar),
-                           vf_set1(-c->sqrt_1m_abar), vf_set1(c->c0),
-                           vf_set1(c->c1), vf_set1(c->sigma),
-                           vf_set1(-c->clip), vf_set1(c->clip)};
+    const post_consts k = {vf_set1(c->sqrt_abar), vf_set1(c->r_sqrt_abar), vf_set1(-c->sqrt_1m_abar),
+                           vf_set1(c->c0),        vf_set1(c->c1),          vf_set1(c->sigma),
+                           vf_set1(-c->clip),     vf_set1(c->clip)};
     switch (pred) {
     case DK_PRED_EPSILON:
         if (z)

@@ -5,8 +5,8 @@
 #include <math.h>
 #include <stdlib.h>
 
-#define PI 3.14159265358979323846
-#define COSINE_S 0.008
+#define PI              3.14159265358979323846
+#define COSINE_S        0.008
 #define COSINE_MAX_BETA 0.999
 
 /* numpy.linspace(start, stop, count)[i]: start + i * step, the last exactly stop. */
@@ -63,8 +63,8 @@ static dk_schedule *schedule_alloc(int32_t T)
     const size_t n = (size_t)T + 1;
     if (n > SIZE_MAX / (3 * sizeof(double) + 4 * sizeof(float) + sizeof(dk_step_coefs)) - 1)
         return NULL;
-    const size_t bytes = sizeof(dk_schedule) + n * (3 * sizeof(double)) + n * sizeof(dk_step_coefs) +
-                         n * (4 * sizeof(float));
+    const size_t bytes =
+        sizeof(dk_schedule) + n * (3 * sizeof(double)) + n * sizeof(dk_step_coefs) + n * (4 * sizeof(float));
     dk_schedule *s = calloc(1, bytes);
     if (!s)
         return NULL;
@@ -88,8 +88,9 @@ static dk_schedule *schedule_alloc(int32_t T)
 static int coefs_finite(const dk_schedule *s, int32_t t)
 {
     const dk_step_coefs *c = &s->step[t];
-    const float all[] = {s->q_a[t], s->q_b[t], s->sigma_small[t], s->sigma_large[t], c->c_out,
-                         c->c_eps, c->sqrt_abar, c->r_sqrt_abar, c->sqrt_1m_abar, c->c0, c->c1};
+    const float all[] = {s->q_a[t], s->q_b[t],    s->sigma_small[t], s->sigma_large[t], c->c_out,
+                         c->c_eps,  c->sqrt_abar, c->r_sqrt_abar,    c->sqrt_1m_abar,   c->c0,
+                         c->c1};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         if (!isfinite(all[i]))
             return 0;
@@ -150,8 +151,8 @@ static dk_status schedule_finish(dk_schedule *s, dk_schedule **out)
     return DK_OK;
 }
 
-dk_status dk_schedule_create(dk_schedule **out, dk_beta_schedule kind, int32_t T,
-                             double beta_start, double beta_end)
+dk_status dk_schedule_create(dk_schedule **out, dk_beta_schedule kind, int32_t T, double beta_start,
+                             double beta_end)
 {
     if (!out)
         return DK_ERR_NULL_POINTER;

@@ -43,10 +43,7 @@
  * tail. Kernels call them with a constant 0 in the main loop, so the test
  * folds away there, and with the tail length once at the end: the tail runs
  * through the same operations as every full vector. */
-DK_INLINE vf vf_load_block(const float *p, size_t part)
-{
-    return part ? vf_load_part(p, part) : vf_loadu(p);
-}
+DK_INLINE vf vf_load_block(const float *p, size_t part) { return part ? vf_load_part(p, part) : vf_loadu(p); }
 
 DK_INLINE void vf_store_block(float *p, vf v, size_t part)
 {
@@ -58,13 +55,13 @@ DK_INLINE void vf_store_block(float *p, vf v, size_t part)
 
 /* Runs BLOCK(at, part) over n floats: full vectors first, then one partial
  * vector for the tail. BLOCK is an always-inline function of the kernel. */
-#define DK_FOR_BLOCKS(n, BLOCK, ...)                                           \
-    do {                                                                       \
-        size_t at_ = 0;                                                        \
-        for (; at_ + DK_W <= (n); at_ += DK_W)                                 \
-            BLOCK(at_, 0, __VA_ARGS__);                                        \
-        if (at_ < (n))                                                         \
-            BLOCK(at_, (n)-at_, __VA_ARGS__);                                  \
+#define DK_FOR_BLOCKS(n, BLOCK, ...)                                                                         \
+    do {                                                                                                     \
+        size_t at_ = 0;                                                                                      \
+        for (; at_ + DK_W <= (n); at_ += DK_W)                                                               \
+            BLOCK(at_, 0, __VA_ARGS__);                                                                      \
+        if (at_ < (n))                                                                                       \
+            BLOCK(at_, (n)-at_, __VA_ARGS__);                                                                \
     } while (0)
 
 #endif /* DK_VEC_H */

@@ -1,7 +1,7 @@
 /* AVX2 + FMA3 vector layer (fused family). */
 #include <immintrin.h>
 
-#define DK_W 8
+#define DK_W     8
 #define DK_FUSED 1
 
 typedef __m256 vf;

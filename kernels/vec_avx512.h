@@ -1,7 +1,7 @@
 /* AVX-512F vector layer (fused family). */
 #include <immintrin.h>
 
-#define DK_W 16
+#define DK_W     16
 #define DK_FUSED 1
 
 typedef __m512 vf;

@@ -2,7 +2,7 @@
 #include <arm_neon.h>
 #include <string.h>
 
-#define DK_W 4
+#define DK_W     4
 #define DK_FUSED 1
 
 typedef float32x4_t vf;

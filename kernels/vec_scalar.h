@@ -6,7 +6,7 @@
 #error "DK_SCALAR_FUSED must be 0 or 1"
 #endif
 
-#define DK_W 1
+#define DK_W     1
 #define DK_FUSED DK_SCALAR_FUSED
 
 typedef float vf;

@@ -2,7 +2,7 @@
 #include <smmintrin.h>
 #include <string.h>
 
-#define DK_W 4
+#define DK_W     4
 #define DK_FUSED 0
 
 typedef __m128 vf;

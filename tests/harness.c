@@ -108,7 +108,7 @@ void dk_rand_fill(float *p, size_t n, double scale)
         if (pick == 0)
             v *= 1000.0; /* an outlier */
         else if (pick == 1)
-            v *= 1e-6;   /* a tiny value */
+            v *= 1e-6; /* a tiny value */
         p[i] = (float)v;
     }
 }

@@ -19,7 +19,7 @@ int dk_test_finish(const char *name);
 int dk_test_skip(const char *name, const char *why);
 
 /* ---- random numbers (xoshiro-style, seeded from DK_TEST_SEED or the clock) ---- */
-uint64_t dk_test_seed(void);   /* seeds once and prints the seed */
+uint64_t dk_test_seed(void); /* seeds once and prints the seed */
 uint64_t dk_rand_u64(void);
 double dk_rand_uniform(double lo, double hi);
 double dk_rand_normal(void);

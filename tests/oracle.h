@@ -24,7 +24,7 @@ double oracle_q_sample(const oracle_schedule *s, int t, double x0, double eps, d
 /* One element of p_step (z_or_nan: the noise, or NaN for none). *mag gets
  * the sum of the magnitudes of the terms of the expression as evaluated,
  * before clipping, so an error bound can be stated relative to it. */
-double oracle_p_step(const oracle_schedule *s, int t, double xt, double model_out, double z,
-                     int have_z, const dk_step_opts *opts, double *mag);
+double oracle_p_step(const oracle_schedule *s, int t, double xt, double model_out, double z, int have_z,
+                     const dk_step_opts *opts, double *mag);
 
 #endif

@@ -15,16 +15,16 @@
 #include "harness.h"
 
 #define MAX_INPUTS 3
-#define PAD 16 /* canary floats before and after each array */
-#define CANARY 0x7fa5c3e1u /* a NaN payload no kernel produces from these inputs */
+#define PAD        16          /* canary floats before and after each array */
+#define CANARY     0x7fa5c3e1u /* a NaN payload no kernel produces from these inputs */
 
 /* Calls one kernel over n floats; in[0] may be the output (in place). */
 typedef void (*kernel_call)(const dk_kernels *k, size_t n, const float *const *in, float *out,
                             const void *params);
 
 typedef struct kernel_case {
-    const char *name;  /* for messages */
-    int inputs;        /* arrays read */
+    const char *name; /* for messages */
+    int inputs;       /* arrays read */
     kernel_call call;
     const void *params;
 } kernel_case;
@@ -112,10 +112,10 @@ static void compare_misaligned(const kernel_case *c, size_t n, size_t mis, int i
     c->call(ref_k, n, in_ref, orf, c->params);
     c->call(test_k, n, in_test, ot, c->params);
     const size_t d = dk_first_diff(ot, orf, n);
-    dk_check(d == n, "%s n=%zu misaligned by %zu%s: element %zu differs from the reference",
-             c->name, n, mis, in_place ? " in-place" : "", d);
-    dk_check(canaries_intact(out_test, n, mis), "%s n=%zu misaligned by %zu: canary overwritten",
-             c->name, n, mis);
+    dk_check(d == n, "%s n=%zu misaligned by %zu%s: element %zu differs from the reference", c->name, n, mis,
+             in_place ? " in-place" : "", d);
+    dk_check(canaries_intact(out_test, n, mis), "%s n=%zu misaligned by %zu: canary overwritten", c->name, n,
+             mis);
     size_t unwritten = 0;
     for (size_t i = 0; i < n; i++)
         unwritten += dk_bits(ot[i]) == CANARY;
@@ -199,8 +199,8 @@ static void check_p_step_eps(void)
     }
 }
 
-static void call_p_step_posterior(const dk_kernels *k, size_t n, const float *const *in,
-                                  float *out, const void *params)
+static void call_p_step_posterior(const dk_kernels *k, size_t n, const float *const *in, float *out,
+                                  const void *params)
 {
     const step_params *p = params;
     k->p_step_posterior(n, &p->c, p->pred, in[0], in[1], p->noisy ? in[2] : NULL, out);
@@ -213,8 +213,7 @@ static void check_p_step_posterior(void)
     for (int pred = DK_PRED_EPSILON; pred <= DK_PRED_V; pred++)
         for (int noisy = 0; noisy <= 1; noisy++)
             for (int clipped = 0; clipped <= 1; clipped++) {
-                const step_params p = {random_coefs(clipped ? 1.5f : INFINITY), (dk_prediction)pred,
-                                       noisy};
+                const step_params p = {random_coefs(clipped ? 1.5f : INFINITY), (dk_prediction)pred, noisy};
                 const kernel_case c = {names[pred], 2 + noisy, call_p_step_posterior, &p};
                 compare_all_layouts(&c);
             }
@@ -259,8 +258,8 @@ static void api_case(dk_variant v, dk_variant ref, const dk_schedule *s, size_t 
                         memcpy(out_v, a, n * sizeof(float));
                     dk_p_step(s, t, rows, dim, in_place ? out_v : a, b, zz, &o, out_v);
                     dk_check(dk_first_diff(out_v, out_r, n) == n,
-                             "dk_p_step %zux%zu pred=%d var=%d clip=%d z=%d in_place=%d differs", rows,
-                             dim, pred, var, clipped, zz != NULL, in_place);
+                             "dk_p_step %zux%zu pred=%d var=%d clip=%d z=%d in_place=%d differs", rows, dim,
+                             pred, var, clipped, zz != NULL, in_place);
                 }
     free(t), free(a), free(b), free(z), free(out_v), free(out_r);
 }

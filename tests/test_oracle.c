@@ -26,8 +26,7 @@
 static int fused;
 static double worst_q, worst_eps, worst_post; /* max error / (2^-24 mag) */
 
-static void check_close(double got, double want, double mag, double k, double *worst,
-                        const char *what, int t)
+static void check_close(double got, double want, double mag, double k, double *worst, const char *what, int t)
 {
     const double err = fabs(got - want), unit = 0x1p-24 * mag;
     const double rel = unit > 0 ? err / unit : (err > 0 ? INFINITY : 0);
@@ -42,8 +41,8 @@ static void run_schedule(const char *label, const dk_schedule *s, const oracle_s
     const int32_t T = dk_schedule_steps(s);
     const size_t rows = 1 + dk_rand_u64() % 40, dim = 1 + dk_rand_u64() % 70, n = rows * dim;
     int32_t *t = malloc(rows * sizeof *t);
-    float *x = malloc(n * sizeof(float)), *m = malloc(n * sizeof(float)),
-          *z = malloc(n * sizeof(float)), *out = malloc(n * sizeof(float));
+    float *x = malloc(n * sizeof(float)), *m = malloc(n * sizeof(float)), *z = malloc(n * sizeof(float)),
+          *out = malloc(n * sizeof(float));
     if (!t || !x || !m || !z || !out)
         abort();
     dk_rand_fill(x, n, 1.5);

@@ -1,0 +1,82 @@
+/* Many threads make their first library call at the same moment: all must
+ * see the same ISA, and their kernels must give the bits one thread gives.
+ * CI also runs this under ThreadSanitizer. No fork (qemu-user safe). */
+#define _POSIX_C_SOURCE 200809L /* pthread barriers */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diffkern.h"
+#include "harness.h"
+
+#define THREADS         16
+#define ROWS_PER_THREAD 8
+#define DIM             67
+
+static pthread_barrier_t start_line;
+static dk_schedule *sched;
+static float x0[THREADS * ROWS_PER_THREAD * DIM], eps[THREADS * ROWS_PER_THREAD * DIM];
+static float xt[THREADS * ROWS_PER_THREAD * DIM];
+static int32_t t[THREADS * ROWS_PER_THREAD];
+
+typedef struct worker {
+    int index;
+    dk_isa seen;
+    int supported_seen;
+    dk_status status;
+} worker;
+
+static void *run(void *arg)
+{
+    worker *w = arg;
+    pthread_barrier_wait(&start_line);
+    if (w->index % 2) { /* half start with the ISA query, half with a kernel */
+        w->seen = dk_isa_active();
+    } else {
+        w->supported_seen = dk_isa_supported(DK_ISA_AVX2);
+        w->seen = dk_isa_active();
+    }
+    const size_t row0 = (size_t)w->index * ROWS_PER_THREAD, at = row0 * DIM;
+    w->status = dk_q_sample(sched, t + row0, ROWS_PER_THREAD, DIM, x0 + at, eps + at, xt + at);
+    return NULL;
+}
+
+int main(void)
+{
+    dk_test_seed();
+    /* The schedule functions do not touch dispatch, so the threads below
+     * still make the first dispatching call. */
+    if (dk_schedule_create(&sched, DK_BETA_COSINE, 1000, 0, 0) != DK_OK)
+        return 1;
+    dk_rand_fill(x0, sizeof x0 / sizeof x0[0], 1.0);
+    dk_rand_fill(eps, sizeof eps / sizeof eps[0], 1.0);
+    for (size_t r = 0; r < sizeof t / sizeof t[0]; r++)
+        t[r] = (int32_t)(dk_rand_u64() % 1001);
+
+    pthread_t threads[THREADS];
+    worker workers[THREADS];
+    pthread_barrier_init(&start_line, NULL, THREADS);
+    for (int i = 0; i < THREADS; i++) {
+        workers[i] = (worker){.index = i};
+        if (pthread_create(&threads[i], NULL, run, &workers[i]) != 0)
+            return 1;
+    }
+    for (int i = 0; i < THREADS; i++)
+        pthread_join(threads[i], NULL);
+    pthread_barrier_destroy(&start_line);
+
+    const dk_isa isa = dk_isa_active();
+    for (int i = 0; i < THREADS; i++) {
+        dk_check(workers[i].seen == isa, "thread %d saw %s, the process uses %s", i,
+                 dk_isa_name(workers[i].seen), dk_isa_name(isa));
+        dk_check(workers[i].status == DK_OK, "thread %d: %s", i, dk_status_str(workers[i].status));
+    }
+    static float single[sizeof xt / sizeof xt[0]];
+    dk_check(dk_q_sample(sched, t, THREADS * ROWS_PER_THREAD, DIM, x0, eps, single) == DK_OK, "single");
+    const size_t n = sizeof xt / sizeof xt[0];
+    dk_check(dk_first_diff(xt, single, n) == n, "threaded output differs from one thread's");
+    printf("test_threads: %d threads all saw %s\n", THREADS, dk_isa_name(isa));
+    dk_schedule_destroy(sched);
+    return dk_test_finish("test_threads");
+}
