@@ -209,7 +209,19 @@ StepCoefs step_coefs(const dk_schedule *s, int32_t t)
         out[i] = k.sigma * z[i] + k.c_out * (xt[i] - k.c_eps * e[i]);
 }
 
-enum class Kernel { q_sample, p_step, memcpy, triad, fused_loop };
+enum class Kernel { q_sample, p_step, p_step_v, memcpy, triad, fused_loop };
+
+// Every kernel of kernels/kernel_list.h has a benchmark here, through the
+// public call that reaches it: a new kernel without one does not compile.
+constexpr Kernel bench_of_q_sample = Kernel::q_sample;
+constexpr Kernel bench_of_p_step_eps = Kernel::p_step;         // epsilon prediction, no clip
+constexpr Kernel bench_of_p_step_posterior = Kernel::p_step_v; // v prediction, clip
+#define DK_KERNEL(name, params) static_assert(bench_of_##name != Kernel::memcpy, #name);
+#include "kernel_list.h"
+#undef DK_KERNEL
+
+// The posterior path: v prediction with x0_hat clipped to [-1, 1].
+const dk_step_opts g_v_opts = {DK_PRED_V, DK_VAR_FIXED_SMALL, 1.0f};
 
 const char *kernel_name(Kernel k)
 {
@@ -218,6 +230,8 @@ const char *kernel_name(Kernel k)
         return "q_sample";
     case Kernel::p_step:
         return "p_step";
+    case Kernel::p_step_v:
+        return "p_step_v";
     case Kernel::memcpy:
         return "memcpy";
     case Kernel::triad:
@@ -235,7 +249,8 @@ int arrays_moved(Kernel k)
     case Kernel::q_sample:
         return 3; // x0, eps -> xt
     case Kernel::p_step:
-        return 4; // xt, eps_hat, z -> x_prev
+    case Kernel::p_step_v:
+        return 4; // xt, model_out, z -> x_prev
     case Kernel::memcpy:
         return 2; // src -> dst
     case Kernel::triad:
@@ -256,6 +271,8 @@ int run_once(Kernel k, size_t n)
         return dk_q_sample(g_sched, &g_t, 1, n, a, b, out);
     case Kernel::p_step:
         return dk_p_step(g_sched, &g_t, 1, n, a, b, c, nullptr, out);
+    case Kernel::p_step_v:
+        return dk_p_step(g_sched, &g_t, 1, n, a, b, c, &g_v_opts, out);
     case Kernel::memcpy:
         std::memcpy(out, a, n * sizeof(float));
         return 0;
@@ -369,6 +386,7 @@ int main(int argc, char **argv)
             const char *name = dk_isa_name(static_cast<dk_isa>(isa));
             add(Kernel::q_sample, isa, name, bytes);
             add(Kernel::p_step, isa, name, bytes);
+            add(Kernel::p_step_v, isa, name, bytes);
         }
     }
     if (sizes == 0) {

@@ -5,7 +5,7 @@ usage: report.py RESULTS.json
 
 One row per kernel x size. GB/s is 1e9 bytes/s of (arrays read + written) x
 bytes per array, from CPU time, as the bench counts it. "loop" is the plain
-C++ loop doing the same work (fused_loop, for p_step only); best/triad is the
+C++ loop of the reverse step (fused_loop, for the p_step rows); best/triad is the
 fastest ISA divided by triad of the same size (about 1 = at the memory limit).
 """
 import json
@@ -16,8 +16,8 @@ import sys
 from collections import defaultdict
 
 ISAS = ["scalar", "sse41", "avx2", "avx512", "neon"]
-KERNELS = ["q_sample", "p_step"]
-LOOP_BASELINE = {"p_step": "fused_loop"}  # kernel -> its plain-loop baseline
+KERNELS = ["q_sample", "p_step", "p_step_v"]
+LOOP_BASELINE = {"p_step": "fused_loop", "p_step_v": "fused_loop"}  # kernel -> its plain-loop baseline
 
 
 def cpu_model():
