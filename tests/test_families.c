@@ -13,6 +13,7 @@
 
 #include "dispatch.h"
 #include "harness.h"
+#include "step_coefs.h"
 
 #define N 200000
 
@@ -70,15 +71,7 @@ int main(void)
         const double beta = dk_rand_uniform(1e-4, 0.05), ab_prev = dk_rand_uniform(1e-3, 1.0);
         const double ab = ab_prev * (1 - beta);
         const float qa = (float)sqrt(ab), qb = (float)sqrt(1 - ab);
-        const dk_step_coefs c = {.c_out = (float)(1 / sqrt(1 - beta)),
-                                 .c_eps = (float)(beta / sqrt(1 - ab)),
-                                 .sqrt_abar = (float)sqrt(ab),
-                                 .r_sqrt_abar = (float)(1 / sqrt(ab)),
-                                 .sqrt_1m_abar = (float)sqrt(1 - ab),
-                                 .c0 = (float)(beta * sqrt(ab_prev) / (1 - ab)),
-                                 .c1 = (float)((1 - ab_prev) * sqrt(1 - beta) / (1 - ab)),
-                                 .sigma = (float)sqrt(beta),
-                                 .clip = INFINITY};
+        const dk_step_coefs c = test_step_coefs(beta, ab_prev, INFINITY);
 
         kf->q_sample(N, qa, qb, a, b, out_f);
         kp->q_sample(N, qa, qb, a, b, out_p);

@@ -13,6 +13,7 @@
 
 #include "dispatch.h"
 #include "harness.h"
+#include "step_coefs.h"
 
 #define MAX_INPUTS 3
 #define PAD        16          /* canary floats before and after each array */
@@ -72,14 +73,14 @@ static void compare_guarded(const kernel_case *c, size_t n, int flush_end, int i
 
 /* ---- layout 3: misaligned starts inside canary-padded buffers ---- */
 
-static float *padded(size_t n, size_t mis) /* returns the buffer; data at + PAD + mis */
+/* A buffer of canaries with room for n floats at PAD + mis, mis < 4. */
+static float *padded(size_t n)
 {
     float *b = malloc((n + 2 * PAD + 4) * sizeof(float));
     if (!b)
         abort();
     for (size_t i = 0; i < n + 2 * PAD + 4; i++)
         b[i] = canary();
-    (void)mis;
     return b;
 }
 
@@ -96,10 +97,10 @@ static void compare_misaligned(const kernel_case *c, size_t n, size_t mis, int i
 {
     float *in[MAX_INPUTS];
     const float *in_test[MAX_INPUTS], *in_ref[MAX_INPUTS];
-    float *out_test = padded(n, mis), *out_ref = padded(n, mis);
+    float *out_test = padded(n), *out_ref = padded(n);
     float *ot = out_test + PAD + mis, *orf = out_ref + PAD + mis;
     for (int i = 0; i < c->inputs; i++) {
-        in[i] = padded(n, mis);
+        in[i] = padded(n);
         dk_rand_fill(in[i] + PAD + mis, n, 2.0);
         in_test[i] = in_ref[i] = in[i] + PAD + mis;
     }
@@ -153,20 +154,7 @@ typedef struct step_params {
 /* Plausible coefficients: those of a real schedule at a random step. */
 static dk_step_coefs random_coefs(float clip)
 {
-    const double beta = dk_rand_uniform(1e-4, 0.05), ab_prev = dk_rand_uniform(1e-4, 1.0);
-    const double ab = ab_prev * (1 - beta);
-    dk_step_coefs c = {
-        .c_out = (float)(1 / sqrt(1 - beta)),
-        .c_eps = (float)(beta / sqrt(1 - ab)),
-        .sqrt_abar = (float)sqrt(ab),
-        .r_sqrt_abar = (float)(1 / sqrt(ab)),
-        .sqrt_1m_abar = (float)sqrt(1 - ab),
-        .c0 = (float)(beta * sqrt(ab_prev) / (1 - ab)),
-        .c1 = (float)((1 - ab_prev) * sqrt(1 - beta) / (1 - ab)),
-        .sigma = (float)sqrt(beta),
-        .clip = clip,
-    };
-    return c;
+    return test_step_coefs(dk_rand_uniform(1e-4, 0.05), dk_rand_uniform(1e-4, 1.0), clip);
 }
 
 static void call_q_sample(const dk_kernels *k, size_t n, const float *const *in, float *out,
