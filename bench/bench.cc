@@ -223,43 +223,24 @@ constexpr Kernel bench_of_p_step_posterior = Kernel::p_step_v; // v prediction, 
 // The posterior path: v prediction with x0_hat clipped to [-1, 1].
 const dk_step_opts g_v_opts = {DK_PRED_V, DK_VAR_FIXED_SMALL, 1.0f};
 
-const char *kernel_name(Kernel k)
-{
-    switch (k) {
-    case Kernel::q_sample:
-        return "q_sample";
-    case Kernel::p_step:
-        return "p_step";
-    case Kernel::p_step_v:
-        return "p_step_v";
-    case Kernel::memcpy:
-        return "memcpy";
-    case Kernel::triad:
-        return "triad";
-    case Kernel::fused_loop:
-        return "fused_loop";
-    }
-    return "?";
-}
+// Per kernel, in the order of enum Kernel: its name, and the arrays each call
+// reads or writes once (what bytes_per_second counts).
+struct KernelInfo {
+    const char *name;
+    int arrays;
+};
+constexpr KernelInfo kernel_info[] = {
+    {"q_sample", 3},   // x0, eps -> xt
+    {"p_step", 4},     // xt, eps_hat, z -> x_prev
+    {"p_step_v", 4},   // xt, v, z -> x_prev
+    {"memcpy", 2},     // src -> dst
+    {"triad", 3},      // b, c -> a
+    {"fused_loop", 4}, // xt, e, z -> out
+};
+static_assert(sizeof kernel_info / sizeof kernel_info[0] == static_cast<size_t>(Kernel::fused_loop) + 1,
+              "one kernel_info entry per Kernel");
 
-// Arrays each call reads or writes once: what bytes_per_second counts.
-int arrays_moved(Kernel k)
-{
-    switch (k) {
-    case Kernel::q_sample:
-        return 3; // x0, eps -> xt
-    case Kernel::p_step:
-    case Kernel::p_step_v:
-        return 4; // xt, model_out, z -> x_prev
-    case Kernel::memcpy:
-        return 2; // src -> dst
-    case Kernel::triad:
-        return 3; // b, c -> a
-    case Kernel::fused_loop:
-        return 4; // xt, e, z -> out
-    }
-    return 0;
-}
+const KernelInfo &info(Kernel k) { return kernel_info[static_cast<int>(k)]; }
 
 // One call of kernel k over n floats. dk_* results are statuses (DK_OK = 0).
 int run_once(Kernel k, size_t n)
@@ -311,7 +292,7 @@ void run_benchmark(benchmark::State &state, Kernel k, int isa, size_t bytes)
         benchmark::DoNotOptimize(run_once(k, n));
         benchmark::ClobberMemory(); // the output counts as read: no dead stores
     }
-    const int64_t arrays = arrays_moved(k);
+    const int64_t arrays = info(k).arrays;
     state.SetBytesProcessed(state.iterations() * arrays * static_cast<int64_t>(bytes));
     state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(n));
     state.counters["arrays"] = static_cast<double>(arrays);
@@ -319,7 +300,7 @@ void run_benchmark(benchmark::State &state, Kernel k, int isa, size_t bytes)
 
 void add(Kernel k, int isa, const char *isa_name, size_t bytes)
 {
-    const std::string name = std::string(kernel_name(k)) + "/" + isa_name + "/" + std::to_string(bytes);
+    const std::string name = std::string(info(k).name) + "/" + isa_name + "/" + std::to_string(bytes);
     benchmark::RegisterBenchmark(name.c_str(), run_benchmark, k, isa, bytes);
 }
 
