@@ -1,10 +1,12 @@
 /* AVX2 + FMA3 vector layer (fused family). */
 #include <immintrin.h>
+#include <sleef.h>
 
 #define DK_W     8
 #define DK_FUSED 1
 
 typedef __m256 vf;
+typedef __m256i vu;
 
 DK_INLINE vf vf_set1(float x) { return _mm256_set1_ps(x); }
 DK_INLINE vf vf_loadu(const float *p) { return _mm256_loadu_ps(p); }
@@ -22,3 +24,40 @@ DK_INLINE vf vf_fma(vf a, vf b, vf c) { return _mm256_fmadd_ps(a, b, c); }
 DK_INLINE vf vf_min(vf a, vf b) { return _mm256_min_ps(a, b); }
 DK_INLINE vf vf_max(vf a, vf b) { return _mm256_max_ps(a, b); }
 DK_INLINE vf vf_sqrt(vf a) { return _mm256_sqrt_ps(a); }
+
+DK_INLINE vu vu_set1(uint32_t x) { return _mm256_set1_epi32((int)x); }
+DK_INLINE vu vu_loadu(const uint32_t *p) { return _mm256_loadu_si256((const __m256i *)p); }
+DK_INLINE void vu_storeu(uint32_t *p, vu v) { _mm256_storeu_si256((__m256i *)p, v); }
+DK_INLINE vu vu_add(vu a, vu b) { return _mm256_add_epi32(a, b); }
+DK_INLINE vu vu_xor(vu a, vu b) { return _mm256_xor_si256(a, b); }
+DK_INLINE vu vu_shr1(vu a) { return _mm256_srli_epi32(a, 1); }
+DK_INLINE vu vu_shr8(vu a) { return _mm256_srli_epi32(a, 8); }
+/* a * m as 64-bit products, m broadcast: even lanes, then odd lanes shifted down. */
+DK_INLINE void vu_mul_wide(vu a, vu m, vu *hi, vu *lo)
+{
+    const __m256i even = _mm256_mul_epu32(a, m), odd = _mm256_mul_epu32(_mm256_srli_epi64(a, 32), m);
+    *lo = _mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), 0xaa);
+    *hi = _mm256_blend_epi32(_mm256_srli_epi64(even, 32), odd, 0xaa);
+}
+DK_INLINE vf vf_of_i32(vu a) { return _mm256_cvtepi32_ps(a); }
+DK_INLINE vf vf_from_bits(vu a) { return _mm256_castsi256_ps(a); }
+DK_INLINE vu vu_from_bits(vf a) { return _mm256_castps_si256(a); }
+/* A 4x4 transpose inside each 128-bit half; the lane order of the Philox
+ * counters (DK_LANE_BLOCK) makes the result memory order without crossing
+ * halves. */
+DK_INLINE void vf_transpose4(vf *a, vf *b, vf *c, vf *d)
+{
+    const __m256 ab_lo = _mm256_unpacklo_ps(*a, *b), ab_hi = _mm256_unpackhi_ps(*a, *b);
+    const __m256 cd_lo = _mm256_unpacklo_ps(*c, *d), cd_hi = _mm256_unpackhi_ps(*c, *d);
+    *a = _mm256_shuffle_ps(ab_lo, cd_lo, 0x44);
+    *b = _mm256_shuffle_ps(ab_lo, cd_lo, 0xee);
+    *c = _mm256_shuffle_ps(ab_hi, cd_hi, 0x44);
+    *d = _mm256_shuffle_ps(ab_hi, cd_hi, 0xee);
+}
+DK_INLINE vf vf_logf_u35(vf a) { return Sleef_logf8_u35avx2(a); }
+DK_INLINE void vf_sincospif_u35(vf a, vf *s, vf *c)
+{
+    const Sleef___m256_2 sc = Sleef_sincospif8_u35avx2(a);
+    *s = sc.x;
+    *c = sc.y;
+}

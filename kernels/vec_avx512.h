@@ -1,10 +1,12 @@
 /* AVX-512F vector layer (fused family). */
 #include <immintrin.h>
+#include <sleef.h>
 
 #define DK_W     16
 #define DK_FUSED 1
 
 typedef __m512 vf;
+typedef __m512i vu;
 
 DK_INLINE vf vf_set1(float x) { return _mm512_set1_ps(x); }
 DK_INLINE vf vf_loadu(const float *p) { return _mm512_loadu_ps(p); }
@@ -19,3 +21,40 @@ DK_INLINE vf vf_fma(vf a, vf b, vf c) { return _mm512_fmadd_ps(a, b, c); }
 DK_INLINE vf vf_min(vf a, vf b) { return _mm512_min_ps(a, b); }
 DK_INLINE vf vf_max(vf a, vf b) { return _mm512_max_ps(a, b); }
 DK_INLINE vf vf_sqrt(vf a) { return _mm512_sqrt_ps(a); }
+
+DK_INLINE vu vu_set1(uint32_t x) { return _mm512_set1_epi32((int)x); }
+DK_INLINE vu vu_loadu(const uint32_t *p) { return _mm512_loadu_si512(p); }
+DK_INLINE void vu_storeu(uint32_t *p, vu v) { _mm512_storeu_si512(p, v); }
+DK_INLINE vu vu_add(vu a, vu b) { return _mm512_add_epi32(a, b); }
+DK_INLINE vu vu_xor(vu a, vu b) { return _mm512_xor_si512(a, b); }
+DK_INLINE vu vu_shr1(vu a) { return _mm512_srli_epi32(a, 1); }
+DK_INLINE vu vu_shr8(vu a) { return _mm512_srli_epi32(a, 8); }
+/* a * m as 64-bit products, m broadcast: even lanes, then odd lanes shifted
+ * down (vpmuludq is faster than the 32-bit vpmulld and gives both halves). */
+DK_INLINE void vu_mul_wide(vu a, vu m, vu *hi, vu *lo)
+{
+    const __m512i even = _mm512_mul_epu32(a, m), odd = _mm512_mul_epu32(_mm512_srli_epi64(a, 32), m);
+    *lo = _mm512_mask_blend_epi32(0xaaaa, even, _mm512_slli_epi64(odd, 32));
+    *hi = _mm512_mask_blend_epi32(0xaaaa, _mm512_srli_epi64(even, 32), odd);
+}
+DK_INLINE vf vf_of_i32(vu a) { return _mm512_cvtepi32_ps(a); }
+DK_INLINE vf vf_from_bits(vu a) { return _mm512_castsi512_ps(a); }
+DK_INLINE vu vu_from_bits(vf a) { return _mm512_castps_si512(a); }
+/* A 4x4 transpose inside each 128-bit quarter; the lane order of the Philox
+ * counters (DK_LANE_BLOCK) makes the result memory order. */
+DK_INLINE void vf_transpose4(vf *a, vf *b, vf *c, vf *d)
+{
+    const __m512 ab_lo = _mm512_unpacklo_ps(*a, *b), ab_hi = _mm512_unpackhi_ps(*a, *b);
+    const __m512 cd_lo = _mm512_unpacklo_ps(*c, *d), cd_hi = _mm512_unpackhi_ps(*c, *d);
+    *a = _mm512_shuffle_ps(ab_lo, cd_lo, 0x44);
+    *b = _mm512_shuffle_ps(ab_lo, cd_lo, 0xee);
+    *c = _mm512_shuffle_ps(ab_hi, cd_hi, 0x44);
+    *d = _mm512_shuffle_ps(ab_hi, cd_hi, 0xee);
+}
+DK_INLINE vf vf_logf_u35(vf a) { return Sleef_logf16_u35avx512f(a); }
+DK_INLINE void vf_sincospif_u35(vf a, vf *s, vf *c)
+{
+    const Sleef___m512_2 sc = Sleef_sincospif16_u35avx512f(a);
+    *s = sc.x;
+    *c = sc.y;
+}

@@ -1,11 +1,13 @@
 /* AArch64 Advanced SIMD vector layer (fused family: vfmaq_f32, never vmlaq_f32). */
 #include <arm_neon.h>
+#include <sleef.h>
 #include <string.h>
 
 #define DK_W     4
 #define DK_FUSED 1
 
 typedef float32x4_t vf;
+typedef uint32x4_t vu;
 
 DK_INLINE vf vf_set1(float x) { return vdupq_n_f32(x); }
 DK_INLINE vf vf_loadu(const float *p) { return vld1q_f32(p); }
@@ -30,3 +32,37 @@ DK_INLINE vf vf_fma(vf a, vf b, vf c) { return vfmaq_f32(c, a, b); }
 DK_INLINE vf vf_min(vf a, vf b) { return vbslq_f32(vcltq_f32(a, b), a, b); }
 DK_INLINE vf vf_max(vf a, vf b) { return vbslq_f32(vcgtq_f32(a, b), a, b); }
 DK_INLINE vf vf_sqrt(vf a) { return vsqrtq_f32(a); }
+
+DK_INLINE vu vu_set1(uint32_t x) { return vdupq_n_u32(x); }
+DK_INLINE vu vu_loadu(const uint32_t *p) { return vld1q_u32(p); }
+DK_INLINE void vu_storeu(uint32_t *p, vu v) { vst1q_u32(p, v); }
+DK_INLINE vu vu_add(vu a, vu b) { return vaddq_u32(a, b); }
+DK_INLINE vu vu_xor(vu a, vu b) { return veorq_u32(a, b); }
+DK_INLINE vu vu_shr1(vu a) { return vshrq_n_u32(a, 1); }
+DK_INLINE vu vu_shr8(vu a) { return vshrq_n_u32(a, 8); }
+/* a * m as 64-bit products: lanes 0-1 and 2-3, then split the halves. */
+DK_INLINE void vu_mul_wide(vu a, vu m, vu *hi, vu *lo)
+{
+    const uint32x4_t p01 = vreinterpretq_u32_u64(vmull_u32(vget_low_u32(a), vget_low_u32(m)));
+    const uint32x4_t p23 = vreinterpretq_u32_u64(vmull_high_u32(a, m));
+    *lo = vuzp1q_u32(p01, p23);
+    *hi = vuzp2q_u32(p01, p23);
+}
+DK_INLINE vf vf_of_i32(vu a) { return vcvtq_f32_s32(vreinterpretq_s32_u32(a)); }
+DK_INLINE vf vf_from_bits(vu a) { return vreinterpretq_f32_u32(a); }
+DK_INLINE vu vu_from_bits(vf a) { return vreinterpretq_u32_f32(a); }
+DK_INLINE void vf_transpose4(vf *a, vf *b, vf *c, vf *d)
+{
+    const float32x4x2_t ab = vtrnq_f32(*a, *b), cd = vtrnq_f32(*c, *d);
+    *a = vcombine_f32(vget_low_f32(ab.val[0]), vget_low_f32(cd.val[0]));
+    *b = vcombine_f32(vget_low_f32(ab.val[1]), vget_low_f32(cd.val[1]));
+    *c = vcombine_f32(vget_high_f32(ab.val[0]), vget_high_f32(cd.val[0]));
+    *d = vcombine_f32(vget_high_f32(ab.val[1]), vget_high_f32(cd.val[1]));
+}
+DK_INLINE vf vf_logf_u35(vf a) { return Sleef_logf4_u35advsimd(a); }
+DK_INLINE void vf_sincospif_u35(vf a, vf *s, vf *c)
+{
+    const Sleef_float32x4_t_2 sc = Sleef_sincospif4_u35advsimd(a);
+    *s = sc.x;
+    *c = sc.y;
+}

@@ -1,4 +1,5 @@
 /* SSE4.1 vector layer (plain family: no FMA). */
+#include <sleef.h>
 #include <smmintrin.h>
 #include <string.h>
 
@@ -6,6 +7,7 @@
 #define DK_FUSED 0
 
 typedef __m128 vf;
+typedef __m128i vu;
 
 DK_INLINE vf vf_set1(float x) { return _mm_set1_ps(x); }
 DK_INLINE vf vf_loadu(const float *p) { return _mm_loadu_ps(p); }
@@ -29,3 +31,30 @@ DK_INLINE vf vf_fma(vf a, vf b, vf c) { return _mm_add_ps(_mm_mul_ps(a, b), c); 
 DK_INLINE vf vf_min(vf a, vf b) { return _mm_min_ps(a, b); }
 DK_INLINE vf vf_max(vf a, vf b) { return _mm_max_ps(a, b); }
 DK_INLINE vf vf_sqrt(vf a) { return _mm_sqrt_ps(a); }
+
+DK_INLINE vu vu_set1(uint32_t x) { return _mm_set1_epi32((int)x); }
+DK_INLINE vu vu_loadu(const uint32_t *p) { return _mm_loadu_si128((const __m128i *)p); }
+DK_INLINE void vu_storeu(uint32_t *p, vu v) { _mm_storeu_si128((__m128i *)p, v); }
+DK_INLINE vu vu_add(vu a, vu b) { return _mm_add_epi32(a, b); }
+DK_INLINE vu vu_xor(vu a, vu b) { return _mm_xor_si128(a, b); }
+DK_INLINE vu vu_shr1(vu a) { return _mm_srli_epi32(a, 1); }
+DK_INLINE vu vu_shr8(vu a) { return _mm_srli_epi32(a, 8); }
+/* a * m as 64-bit products, m broadcast: _mm_mul_epu32 multiplies lanes 0
+ * and 2; shifting a right by 32 in each 64-bit half brings lanes 1 and 3. */
+DK_INLINE void vu_mul_wide(vu a, vu m, vu *hi, vu *lo)
+{
+    const __m128i even = _mm_mul_epu32(a, m), odd = _mm_mul_epu32(_mm_srli_epi64(a, 32), m);
+    *lo = _mm_blend_epi16(even, _mm_slli_epi64(odd, 32), 0xcc);
+    *hi = _mm_blend_epi16(_mm_srli_epi64(even, 32), odd, 0xcc);
+}
+DK_INLINE vf vf_of_i32(vu a) { return _mm_cvtepi32_ps(a); }
+DK_INLINE vf vf_from_bits(vu a) { return _mm_castsi128_ps(a); }
+DK_INLINE vu vu_from_bits(vf a) { return _mm_castps_si128(a); }
+DK_INLINE void vf_transpose4(vf *a, vf *b, vf *c, vf *d) { _MM_TRANSPOSE4_PS(*a, *b, *c, *d); }
+DK_INLINE vf vf_logf_u35(vf a) { return Sleef_logf4_u35sse4(a); }
+DK_INLINE void vf_sincospif_u35(vf a, vf *s, vf *c)
+{
+    const Sleef___m128_2 sc = Sleef_sincospif4_u35sse4(a);
+    *s = sc.x;
+    *c = sc.y;
+}
