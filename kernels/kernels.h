@@ -3,6 +3,7 @@
 #define DK_KERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "diffkern.h"
 

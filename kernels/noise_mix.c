@@ -1,0 +1,78 @@
+/* The fused generate-and-mix kernels: each element's normal is made in
+ * registers and used at once, one pass over memory. The arithmetic is that
+ * of the kernels that read their noise (step_math.h), so dk_randn followed by
+ * those gives the same bits. */
+#include "philox.h"
+#include "step_math.h"
+#include "variant.h"
+
+/* ---- forward, writing the noise too when eps_out is given ---- */
+
+DK_INLINE void q_sample_randn_block(size_t at, size_t part, vf z, vf a, vf b, const float *x0, float *eps_out,
+                                    float *xt)
+{
+    const vf x = vf_load_block(x0 + at, part); /* before any store: eps_out may be x0 */
+    if (eps_out)
+        vf_store_block(eps_out + at, z, part);
+    vf_store_block(xt + at, q_sample_math(a, b, x, z), part);
+}
+
+void DK_FN(q_sample_randn)(size_t n, float a, float b, const dk_noise *noise, const float *x0, float *eps_out,
+                           float *xt)
+{
+    const philox_key k = philox_key_of(noise->seed, noise->stream);
+    const vf va = vf_set1(a), vb = vf_set1(b);
+    if (eps_out)
+        DK_FOR_NOISE_BLOCKS(n, &k, noise->offset, q_sample_randn_block, va, vb, x0, eps_out, xt);
+    else
+        DK_FOR_NOISE_BLOCKS(n, &k, noise->offset, q_sample_randn_block, va, vb, x0, (float *)NULL, xt);
+}
+
+/* ---- reverse, epsilon form ---- */
+
+DK_INLINE void p_step_eps_randn_block(size_t at, size_t part, vf z, const eps_consts *k, const float *xt,
+                                      const float *eps_hat, float *out)
+{
+    const vf x = vf_load_block(xt + at, part), e = vf_load_block(eps_hat + at, part);
+    vf_store_block(out + at, add_noise(k->sigma, z, eps_mean(k, x, e)), part);
+}
+
+void DK_FN(p_step_eps_randn)(size_t n, const dk_step_coefs *c, const dk_noise *noise, const float *xt,
+                             const float *eps_hat, float *out)
+{
+    const philox_key k = philox_key_of(noise->seed, noise->stream);
+    const eps_consts ec = eps_consts_of(c);
+    DK_FOR_NOISE_BLOCKS(n, &k, noise->offset, p_step_eps_randn_block, &ec, xt, eps_hat, out);
+}
+
+/* ---- reverse, posterior-mean form ---- */
+
+DK_INLINE void p_step_posterior_randn_block(size_t at, size_t part, vf z, const post_consts *k,
+                                            dk_prediction pred, const float *xt, const float *model_out,
+                                            float *out)
+{
+    const vf x = vf_load_block(xt + at, part), m = vf_load_block(model_out + at, part);
+    vf_store_block(out + at, add_noise(k->sigma, z, posterior_mean(k, pred, x, m)), part);
+}
+
+void DK_FN(p_step_posterior_randn)(size_t n, const dk_step_coefs *c, dk_prediction pred,
+                                   const dk_noise *noise, const float *xt, const float *model_out, float *out)
+{
+    const philox_key k = philox_key_of(noise->seed, noise->stream);
+    const post_consts pc = post_consts_of(c);
+    switch (pred) { /* one loop per prediction: the switch in the block folds away */
+    case DK_PRED_EPSILON:
+        DK_FOR_NOISE_BLOCKS(n, &k, noise->offset, p_step_posterior_randn_block, &pc, DK_PRED_EPSILON, xt,
+                            model_out, out);
+        break;
+    case DK_PRED_V:
+        DK_FOR_NOISE_BLOCKS(n, &k, noise->offset, p_step_posterior_randn_block, &pc, DK_PRED_V, xt, model_out,
+                            out);
+        break;
+    case DK_PRED_SAMPLE:
+    default:
+        DK_FOR_NOISE_BLOCKS(n, &k, noise->offset, p_step_posterior_randn_block, &pc, DK_PRED_SAMPLE, xt,
+                            model_out, out);
+        break;
+    }
+}

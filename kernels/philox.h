@@ -1,0 +1,164 @@
+/* Counter-based Gaussian noise over the vector layer: Philox4x32-10
+ * (Salmon et al. 2011, as in Random123) and Box-Muller with SLEEF's u35
+ * logf and sincospif, exactly as DESIGN.md section 3 lays them out.
+ *
+ * Element e of a stream is normal (e % 4) of Philox block b = e / 4, whose
+ * counter is (b lo, b hi, stream lo, stream hi) under the key (seed lo,
+ * seed hi). The integer work is exact and the float work is one fixed
+ * sequence, so a family's builds give the same bits; the normals are a pure
+ * function of (seed, stream, e), whatever the split of the work. */
+#ifndef DK_PHILOX_H
+#define DK_PHILOX_H
+
+#include <stdint.h>
+
+#include "kernels.h"
+#include "vec.h"
+
+#define PHILOX_M0     0xD2511F53u /* multipliers */
+#define PHILOX_M1     0xCD9E8D57u
+#define PHILOX_W0     0x9E3779B9u /* key increments (golden ratio, sqrt(3) - 1) */
+#define PHILOX_W1     0xBB67AE85u
+#define PHILOX_ROUNDS 10
+
+/* Independent Philox batches worked on together: one batch is a chain of
+ * dependent multiplies, two keep the multiplier busy. */
+#define DK_BATCHES      2
+#define DK_CHUNK_BLOCKS (DK_BATCHES * DK_W)   /* Philox blocks per chunk */
+#define DK_CHUNK        (4 * DK_CHUNK_BLOCKS) /* normals per chunk */
+#define DK_CHUNK_VECS   (4 * DK_BATCHES)      /* vectors per chunk */
+
+/* The block of lane i within a batch. Lane 4h + k holds block k * (W/4) + h,
+ * so that a 4x4 transpose inside each 128-bit part of the vector
+ * (vf_transpose4) leaves the normals in memory order. */
+#define DK_LANE_BLOCK(i) (DK_W < 4 ? 0 : ((i) % 4) * (DK_W / 4) + (i) / 4)
+
+/* The round keys of one seed, and the stream's half of the counter. */
+typedef struct philox_key {
+    uint32_t k0[PHILOX_ROUNDS], k1[PHILOX_ROUNDS];
+    uint32_t stream_lo, stream_hi;
+} philox_key;
+
+DK_INLINE philox_key philox_key_of(uint64_t seed, uint64_t stream)
+{
+    philox_key k;
+    uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
+    for (int r = 0; r < PHILOX_ROUNDS; r++) {
+        k.k0[r] = k0;
+        k.k1[r] = k1;
+        k0 += PHILOX_W0;
+        k1 += PHILOX_W1;
+    }
+    k.stream_lo = (uint32_t)stream;
+    k.stream_hi = (uint32_t)(stream >> 32);
+    return k;
+}
+
+/* The 64-bit block counters of one batch's lanes, split into halves. */
+DK_INLINE void philox_counters(uint64_t first, vu *lo, vu *hi)
+{
+    if ((uint32_t)first <= UINT32_MAX - (DK_W - 1)) {
+        /* no carry into the high half inside this batch */
+        uint32_t lanes[DK_W];
+        for (int i = 0; i < DK_W; i++)
+            lanes[i] = (uint32_t)DK_LANE_BLOCK(i);
+        *lo = vu_add(vu_set1((uint32_t)first), vu_loadu(lanes));
+        *hi = vu_set1((uint32_t)(first >> 32));
+        return;
+    }
+    uint32_t l[DK_W], h[DK_W];
+    for (int i = 0; i < DK_W; i++) {
+        const uint64_t b = first + (uint64_t)DK_LANE_BLOCK(i); /* wraps modulo 2^64 */
+        l[i] = (uint32_t)b;
+        h[i] = (uint32_t)(b >> 32);
+    }
+    *lo = vu_loadu(l);
+    *hi = vu_loadu(h);
+}
+
+/* The raw words of one chunk: x[b][w] is word w of the batch-b lanes, whose
+ * blocks are first_block + b * DK_W + DK_LANE_BLOCK(lane). */
+DK_INLINE void philox_chunk(const philox_key *k, uint64_t first_block, vu x[DK_BATCHES][4])
+{
+    for (int b = 0; b < DK_BATCHES; b++) {
+        philox_counters(first_block + (uint64_t)b * DK_W, &x[b][0], &x[b][1]);
+        x[b][2] = vu_set1(k->stream_lo);
+        x[b][3] = vu_set1(k->stream_hi);
+    }
+    const vu m0 = vu_set1(PHILOX_M0), m1 = vu_set1(PHILOX_M1);
+    for (int r = 0; r < PHILOX_ROUNDS; r++) {
+        const vu k0 = vu_set1(k->k0[r]), k1 = vu_set1(k->k1[r]);
+        for (int b = 0; b < DK_BATCHES; b++) {
+            vu hi0, lo0, hi1, lo1;
+            vu_mul_wide(x[b][0], m0, &hi0, &lo0);
+            vu_mul_wide(x[b][2], m1, &hi1, &lo1);
+            x[b][0] = vu_xor(vu_xor(hi1, x[b][1]), k0);
+            x[b][1] = lo1;
+            x[b][2] = vu_xor(vu_xor(hi0, x[b][3]), k1);
+            x[b][3] = lo0;
+        }
+    }
+}
+
+/* Box-Muller of one pair of words: u1 in (0, 1] (smallest 2^-32, which caps
+ * the radius at sqrt(64 ln 2)), u2 in [0, 1). Products with powers of two
+ * are exact; the add and each function round once. */
+DK_INLINE void box_muller(vu ra, vu rb, vf *n_cos, vf *n_sin)
+{
+    const vf u1 = vf_add(vf_mul(vf_of_i32(vu_shr1(ra)), vf_set1(0x1p-31f)), vf_set1(0x1p-32f));
+    const vf u2 = vf_mul(vf_of_i32(vu_shr8(rb)), vf_set1(0x1p-24f));
+    const vf radius = vf_sqrt(vf_mul(vf_set1(-2.0f), vf_logf_u35(u1)));
+    vf s, c;
+    vf_sincospif_u35(vf_mul(vf_set1(2.0f), u2), &s, &c);
+    *n_cos = vf_mul(radius, c);
+    *n_sin = vf_mul(radius, s);
+}
+
+/* The normals of elements 4 * first_block + v * DK_W + lane, for v below
+ * DK_CHUNK_VECS: one chunk in memory order. */
+DK_INLINE void noise_chunk(const philox_key *k, uint64_t first_block, vf z[DK_CHUNK_VECS])
+{
+    vu x[DK_BATCHES][4];
+    philox_chunk(k, first_block, x);
+    for (int b = 0; b < DK_BATCHES; b++) {
+        vf *o = z + 4 * b;
+        box_muller(x[b][0], x[b][1], &o[0], &o[1]);
+        box_muller(x[b][2], x[b][3], &o[2], &o[3]);
+        vf_transpose4(&o[0], &o[1], &o[2], &o[3]);
+    }
+}
+
+/* Runs BLOCK(at, part, z, ...) over n floats whose normals start at element
+ * index e0: z holds the normals for floats at .. at + DK_W - 1 (the first
+ * part of them when part > 0, as in DK_FOR_BLOCKS). Whole chunks that start
+ * on a block boundary use their normals straight from registers. A head that
+ * starts inside a block, and the tail, go through a buffer and partial
+ * loads: the same operations on the same values, so the same bits. */
+#define DK_FOR_NOISE_BLOCKS(n, key, e0, BLOCK, ...)                                                          \
+    do {                                                                                                     \
+        const size_t n_ = (n);                                                                               \
+        size_t at_ = 0, skip_ = (size_t)((e0) % 4);                                                          \
+        uint64_t block_ = (e0) / 4;                                                                          \
+        vf z_[DK_CHUNK_VECS];                                                                                \
+        for (; at_ < n_; block_ += DK_CHUNK_BLOCKS) {                                                        \
+            noise_chunk((key), block_, z_);                                                                  \
+            if (skip_ == 0 && n_ - at_ >= DK_CHUNK) {                                                        \
+                for (size_t v_ = 0; v_ < DK_CHUNK_VECS; v_++)                                                \
+                    BLOCK(at_ + v_ * DK_W, 0, z_[v_], __VA_ARGS__);                                          \
+                at_ += DK_CHUNK;                                                                             \
+                continue;                                                                                    \
+            }                                                                                                \
+            float buf_[DK_CHUNK];                                                                            \
+            for (size_t v_ = 0; v_ < DK_CHUNK_VECS; v_++)                                                    \
+                vf_storeu(buf_ + v_ * DK_W, z_[v_]);                                                         \
+            const size_t count_ = n_ - at_ < DK_CHUNK - skip_ ? n_ - at_ : DK_CHUNK - skip_;                 \
+            for (size_t i_ = 0; i_ < count_; i_ += DK_W) {                                                   \
+                const size_t part_ = count_ - i_ < DK_W ? count_ - i_ : 0;                                   \
+                BLOCK(at_ + i_, part_, vf_load_block(buf_ + skip_ + i_, part_), __VA_ARGS__);                \
+            }                                                                                                \
+            at_ += count_;                                                                                   \
+            skip_ = 0;                                                                                       \
+        }                                                                                                    \
+    } while (0)
+
+#endif /* DK_PHILOX_H */

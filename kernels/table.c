@@ -1,0 +1,8 @@
+/* This build's table of kernels, in kernel_list.h order. */
+#include "variant.h"
+
+const dk_kernels DK_CAT3(dk_kernels_, DK_VARIANT, ) = {
+#define DK_KERNEL(name, params) DK_FN(name),
+#include "kernel_list.h"
+#undef DK_KERNEL
+};
