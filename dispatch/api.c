@@ -95,6 +95,15 @@ static dk_status check_opts(const dk_step_opts *o)
     return DK_OK;
 }
 
+/* The coefficients of step t with this call's noise scale and clip. */
+static dk_step_coefs step_coefs_of(const dk_schedule *s, int32_t t, const dk_step_opts *o, const float *sigma)
+{
+    dk_step_coefs c = s->step[t];
+    c.sigma = sigma[t];
+    c.clip = o->clip > 0.0f ? o->clip : INFINITY;
+    return c;
+}
+
 dk_status dk_p_step(const dk_schedule *s, const int32_t *t, size_t rows, size_t dim, const float *xt,
                     const float *model_out, const float *z, const dk_step_opts *opts, float *x_prev)
 {
@@ -122,14 +131,117 @@ dk_status dk_p_step(const dk_schedule *s, const int32_t *t, size_t rows, size_t 
     for (size_t r = 0, end; r < rows; r = end) {
         end = run_end(t, rows, r);
         const size_t at = r * dim, count = (end - r) * dim;
-        dk_step_coefs c = s->step[t[r]];
-        c.sigma = sigma[t[r]];
-        c.clip = o->clip > 0.0f ? o->clip : INFINITY;
+        const dk_step_coefs c = step_coefs_of(s, t[r], o, sigma);
         const float *z_run = z && t[r] > 1 ? z + at : NULL; /* t = 1 adds no noise */
         if (posterior)
             k->p_step_posterior(count, &c, o->prediction, xt + at, model_out + at, z_run, x_prev + at);
         else
             k->p_step_eps(count, &c, xt + at, model_out + at, z_run, x_prev + at);
+    }
+    return DK_OK;
+}
+
+/* ---- kernels with generated noise ---- */
+
+/* Indices offset .. offset + n - 1 must not wrap. */
+static int noise_out_of_range(const dk_noise *noise, size_t n)
+{
+    return (uint64_t)n > UINT64_MAX - noise->offset;
+}
+
+/* The noise of the floats from element at of the call on. */
+static dk_noise noise_at(dk_noise noise, size_t at)
+{
+    noise.offset += at;
+    return noise;
+}
+
+dk_status dk_randn(dk_noise noise, float *out, size_t n)
+{
+    if (n > SIZE_MAX / sizeof(float))
+        return DK_ERR_SIZE_OVERFLOW;
+    if (missing(out, n))
+        return DK_ERR_NULL_POINTER;
+    if (noise_out_of_range(&noise, n))
+        return DK_ERR_NOISE_RANGE;
+    if (n != 0)
+        dk_active_kernels()->randn(n, &noise, out);
+    return DK_OK;
+}
+
+dk_status dk_q_sample_randn(const dk_schedule *s, const int32_t *t, size_t rows, size_t dim, const float *x0,
+                            dk_noise noise, float *eps_out, float *xt)
+{
+    size_t n;
+    dk_status st = check_shape(t, rows, dim, &n);
+    if (st != DK_OK)
+        return st;
+    if (!s || missing(x0, n) || missing(xt, n))
+        return DK_ERR_NULL_POINTER;
+    if (noise_out_of_range(&noise, n))
+        return DK_ERR_NOISE_RANGE;
+    if ((st = check_timesteps(t, rows, 0, s->steps)) != DK_OK)
+        return st;
+    if (overlaps_partially(xt, x0, n) || overlaps_timesteps(xt, n, t, rows))
+        return DK_ERR_OVERLAP;
+    if (eps_out && (overlaps_partially(eps_out, x0, n) ||
+                    intersects(eps_out, n * sizeof(float), xt, n * sizeof(float)) ||
+                    overlaps_timesteps(eps_out, n, t, rows)))
+        return DK_ERR_OVERLAP;
+    if (n == 0)
+        return DK_OK;
+
+    const dk_kernels *k = dk_active_kernels();
+    for (size_t r = 0, end; r < rows; r = end) {
+        end = run_end(t, rows, r);
+        const size_t at = r * dim;
+        const dk_noise nz = noise_at(noise, at);
+        k->q_sample_randn((end - r) * dim, s->q_a[t[r]], s->q_b[t[r]], &nz, x0 + at,
+                          eps_out ? eps_out + at : NULL, xt + at);
+    }
+    return DK_OK;
+}
+
+dk_status dk_p_step_randn(const dk_schedule *s, const int32_t *t, size_t rows, size_t dim, const float *xt,
+                          const float *model_out, dk_noise noise, const dk_step_opts *opts, float *x_prev)
+{
+    size_t n;
+    dk_status st = check_shape(t, rows, dim, &n);
+    if (st != DK_OK)
+        return st;
+    if (!s || missing(xt, n) || missing(model_out, n) || missing(x_prev, n))
+        return DK_ERR_NULL_POINTER;
+    const dk_step_opts *o = opts ? opts : &default_opts;
+    if ((st = check_opts(o)) != DK_OK)
+        return st;
+    if (noise_out_of_range(&noise, n))
+        return DK_ERR_NOISE_RANGE;
+    if ((st = check_timesteps(t, rows, 1, s->steps)) != DK_OK)
+        return st;
+    if (overlaps_partially(x_prev, xt, n) || overlaps_partially(x_prev, model_out, n) ||
+        overlaps_timesteps(x_prev, n, t, rows))
+        return DK_ERR_OVERLAP;
+    if (n == 0)
+        return DK_OK;
+
+    const int posterior = o->prediction != DK_PRED_EPSILON || o->clip > 0.0f;
+    const float *sigma = o->variance == DK_VAR_FIXED_LARGE ? s->sigma_large : s->sigma_small;
+    const dk_kernels *k = dk_active_kernels();
+    for (size_t r = 0, end; r < rows; r = end) {
+        end = run_end(t, rows, r);
+        const size_t at = r * dim, count = (end - r) * dim;
+        const dk_step_coefs c = step_coefs_of(s, t[r], o, sigma);
+        const dk_noise nz = noise_at(noise, at);
+        if (t[r] == 1) { /* the last step adds no noise */
+            if (posterior)
+                k->p_step_posterior(count, &c, o->prediction, xt + at, model_out + at, NULL, x_prev + at);
+            else
+                k->p_step_eps(count, &c, xt + at, model_out + at, NULL, x_prev + at);
+        } else if (posterior) {
+            k->p_step_posterior_randn(count, &c, o->prediction, &nz, xt + at, model_out + at, x_prev + at);
+        } else {
+            k->p_step_eps_randn(count, &c, &nz, xt + at, model_out + at, x_prev + at);
+        }
     }
     return DK_OK;
 }

@@ -36,6 +36,8 @@ const char *dk_status_str(dk_status s)
         return "the value is not a dk_isa";
     case DK_ERR_ISA_UNSUPPORTED:
         return "the ISA is not built into this library or this CPU lacks it";
+    case DK_ERR_NOISE_RANGE:
+        return "noise.offset + the element count exceeds 2^64 - 1";
     }
     return "unknown dk_status";
 }

@@ -40,19 +40,20 @@ DK_API const char *dk_version(void);
 
 typedef enum dk_status {
     DK_OK = 0,
-    DK_ERR_NULL_POINTER,   /* a required pointer is NULL */
-    DK_ERR_TIMESTEP,       /* a t[r] is outside its domain (0..T or 1..T) */
-    DK_ERR_SIZE_OVERFLOW,  /* rows * dim * sizeof(float) overflows size_t */
-    DK_ERR_OVERLAP,        /* an output partially overlaps another array */
-    DK_ERR_PREDICTION,     /* opts->prediction is not a dk_prediction */
-    DK_ERR_VARIANCE,       /* opts->variance is not a dk_variance */
-    DK_ERR_CLIP,           /* opts->clip is negative or NaN */
-    DK_ERR_SCHEDULE_KIND,  /* kind is not a dk_beta_schedule */
-    DK_ERR_STEPS,          /* T < 1 */
-    DK_ERR_BETA,           /* a beta (or beta_start/beta_end) is not in (0, 1) */
-    DK_ERR_OUT_OF_MEMORY,  /* an allocation failed */
-    DK_ERR_ISA_INVALID,    /* the value is not a dk_isa */
-    DK_ERR_ISA_UNSUPPORTED /* the ISA is not built in or this CPU lacks it */
+    DK_ERR_NULL_POINTER,    /* a required pointer is NULL */
+    DK_ERR_TIMESTEP,        /* a t[r] is outside its domain (0..T or 1..T) */
+    DK_ERR_SIZE_OVERFLOW,   /* rows * dim * sizeof(float) overflows size_t */
+    DK_ERR_OVERLAP,         /* an output partially overlaps another array */
+    DK_ERR_PREDICTION,      /* opts->prediction is not a dk_prediction */
+    DK_ERR_VARIANCE,        /* opts->variance is not a dk_variance */
+    DK_ERR_CLIP,            /* opts->clip is negative or NaN */
+    DK_ERR_SCHEDULE_KIND,   /* kind is not a dk_beta_schedule */
+    DK_ERR_STEPS,           /* T < 1 */
+    DK_ERR_BETA,            /* a beta (or beta_start/beta_end) is not in (0, 1) */
+    DK_ERR_OUT_OF_MEMORY,   /* an allocation failed */
+    DK_ERR_ISA_INVALID,     /* the value is not a dk_isa */
+    DK_ERR_ISA_UNSUPPORTED, /* the ISA is not built in or this CPU lacks it */
+    DK_ERR_NOISE_RANGE      /* noise.offset + the element count exceeds 2^64 - 1 */
 } dk_status;
 
 /* A short English description of s; never NULL. */
@@ -115,9 +116,18 @@ typedef struct dk_step_opts {
 } dk_step_opts;
 /* opts NULL means {DK_PRED_EPSILON, DK_VAR_FIXED_SMALL, 0}. */
 
+/* Counter-based standard normal noise: the normal of element index e is a
+ * pure function of (seed, stream, e), Philox4x32-10 and Box-Muller as
+ * DESIGN.md section 3 specifies. Every ISA of the fused family (scalar with
+ * FMA, AVX2, AVX-512, NEON) gives the same bits, so any split of a range by
+ * offset, over threads, processes or machines, gives the same noise.
+ * A call over n floats uses indices offset .. offset + n - 1; in the row
+ * kernels, row r column j uses offset + r * dim + j. |normal| never exceeds
+ * DK_NOISE_MAX_ABS (the Box-Muller radius of the smallest uniform, 2^-32). */
 typedef struct dk_noise {
     uint64_t seed, stream, offset;
 } dk_noise;
+#define DK_NOISE_MAX_ABS 6.6605f /* just above sqrt(64 ln 2) = 6.66043 */
 
 /* x_t = sqrt(abar_t) * x0 + sqrt(1 - abar_t) * eps, t[r] in 0..T. */
 DK_API dk_status dk_q_sample(const dk_schedule *s, const int32_t *t, size_t rows, size_t dim, const float *x0,
@@ -128,6 +138,23 @@ DK_API dk_status dk_q_sample(const dk_schedule *s, const int32_t *t, size_t rows
  * or NULL for none; rows with t = 1 add no noise and do not read z. */
 DK_API dk_status dk_p_step(const dk_schedule *s, const int32_t *t, size_t rows, size_t dim, const float *xt,
                            const float *model_out, const float *z, const dk_step_opts *opts, float *x_prev);
+
+/* ---- kernels with generated noise ----------------------------------------- */
+
+/* out[i] = the standard normal of index noise.offset + i. */
+DK_API dk_status dk_randn(dk_noise noise, float *out, size_t n);
+
+/* dk_q_sample with eps generated in registers: one pass over memory, the
+ * same bits as dk_randn then dk_q_sample. eps_out, if not NULL, receives the
+ * noise (the training target); it may be x0 but must not overlap xt. */
+DK_API dk_status dk_q_sample_randn(const dk_schedule *s, const int32_t *t, size_t rows, size_t dim,
+                                   const float *x0, dk_noise noise, float *eps_out, float *xt);
+
+/* dk_p_step with z generated in registers: the same bits as dk_randn then
+ * dk_p_step. Rows with t = 1 add no noise (their indices are skipped). */
+DK_API dk_status dk_p_step_randn(const dk_schedule *s, const int32_t *t, size_t rows, size_t dim,
+                                 const float *xt, const float *model_out, dk_noise noise,
+                                 const dk_step_opts *opts, float *x_prev);
 
 #ifdef __cplusplus
 }
