@@ -13,18 +13,24 @@
 #define MARK 0x7fbadbadu
 
 static float x[N], m[N], z[N], out[N + 8]; /* out has room for a partial overlap */
+static float eps_out[N];                   /* the second output of q_sample_randn */
 
 static void mark_output(void)
 {
     const uint32_t u = MARK;
     for (size_t i = 0; i < sizeof out / sizeof out[0]; i++)
         memcpy(&out[i], &u, sizeof u);
+    for (size_t i = 0; i < N; i++)
+        memcpy(&eps_out[i], &u, sizeof u);
 }
 
 static int output_untouched(void)
 {
     for (size_t i = 0; i < sizeof out / sizeof out[0]; i++)
         if (dk_bits(out[i]) != MARK)
+            return 0;
+    for (size_t i = 0; i < N; i++)
+        if (dk_bits(eps_out[i]) != MARK)
             return 0;
     return 1;
 }
@@ -41,7 +47,7 @@ static void expect(dk_status st, dk_status want, const char *what)
 static void check_status_strings(void)
 {
     const char *seen[32] = {0};
-    for (int s = DK_OK; s <= DK_ERR_ISA_UNSUPPORTED; s++) {
+    for (int s = DK_OK; s <= DK_ERR_NOISE_RANGE; s++) {
         const char *str = dk_status_str((dk_status)s);
         dk_check(str && *str && strcmp(str, "unknown dk_status") != 0, "status %d has no string", s);
         for (int j = 0; j < s; j++)
@@ -89,6 +95,94 @@ static void check_schedule_errors(void)
     dk_check(isnan(dk_schedule_beta(NULL, 1)) && dk_schedule_steps(NULL) == 0, "NULL schedule getters");
     dk_schedule_destroy(ok);
     dk_schedule_destroy(NULL);
+}
+
+static void check_noise_errors(const dk_schedule *s)
+{
+    const int32_t T = dk_schedule_steps(s);
+    int32_t t[ROWS] = {1, 2, 3, T};
+    int32_t t0[ROWS] = {0, 1, 2, 3};
+    int32_t t_over[ROWS] = {1, 2, T + 1, 3};
+    const size_t huge = (size_t)1 << 40;
+    const dk_noise nz = {1, 2, 3};
+    const dk_noise at_end = {1, 2, UINT64_MAX - N + 1}; /* the last index would be 2^64 */
+    const dk_step_opts bad_pred = {(dk_prediction)3, DK_VAR_FIXED_SMALL, 0};
+    const dk_step_opts bad_var = {DK_PRED_EPSILON, (dk_variance)2, 0};
+    const dk_step_opts nan_clip = {DK_PRED_SAMPLE, DK_VAR_FIXED_SMALL, NAN};
+
+    mark_output();
+    /* dk_randn */
+    expect(dk_randn(nz, NULL, N), DK_ERR_NULL_POINTER, "randn out NULL");
+    expect(dk_randn(nz, out, SIZE_MAX / 2), DK_ERR_SIZE_OVERFLOW, "randn n overflow");
+    expect(dk_randn(at_end, out, N), DK_ERR_NOISE_RANGE, "randn offset + n past 2^64 - 1");
+    expect(dk_randn(nz, NULL, 0), DK_OK, "randn n = 0");
+    const dk_noise last = {1, 2, UINT64_MAX - N};
+    dk_check(dk_randn(last, out, N) == DK_OK, "randn up to index 2^64 - 1");
+    mark_output();
+
+    /* dk_q_sample_randn */
+    expect(dk_q_sample_randn(NULL, t, ROWS, DIM, x, nz, eps_out, out), DK_ERR_NULL_POINTER,
+           "q_sample_randn s NULL");
+    expect(dk_q_sample_randn(s, NULL, ROWS, DIM, x, nz, eps_out, out), DK_ERR_NULL_POINTER,
+           "q_sample_randn t NULL");
+    expect(dk_q_sample_randn(s, t, ROWS, DIM, NULL, nz, eps_out, out), DK_ERR_NULL_POINTER,
+           "q_sample_randn x0 NULL");
+    expect(dk_q_sample_randn(s, t, ROWS, DIM, x, nz, eps_out, NULL), DK_ERR_NULL_POINTER,
+           "q_sample_randn xt NULL");
+    expect(dk_q_sample_randn(s, t_over, ROWS, DIM, x, nz, eps_out, out), DK_ERR_TIMESTEP,
+           "q_sample_randn t > T");
+    expect(dk_q_sample_randn(s, t, huge, huge, x, nz, eps_out, out), DK_ERR_SIZE_OVERFLOW,
+           "q_sample_randn overflow");
+    expect(dk_q_sample_randn(s, t, ROWS, DIM, x, at_end, eps_out, out), DK_ERR_NOISE_RANGE,
+           "q_sample_randn noise range");
+    expect(dk_q_sample_randn(s, t, ROWS, DIM, out + 1, nz, eps_out, out), DK_ERR_OVERLAP,
+           "q_sample_randn x0 overlaps xt");
+    expect(dk_q_sample_randn(s, t, ROWS, DIM, x, nz, out + 4, out), DK_ERR_OVERLAP,
+           "q_sample_randn eps_out overlaps xt");
+    expect(dk_q_sample_randn(s, t, ROWS, DIM, x, nz, out, out), DK_ERR_OVERLAP,
+           "q_sample_randn eps_out is xt");
+    expect(dk_q_sample_randn(s, t, ROWS, DIM, eps_out + 1, nz, eps_out, out), DK_ERR_OVERLAP,
+           "q_sample_randn x0 overlaps eps_out");
+    expect(dk_q_sample_randn(s, NULL, 0, DIM, NULL, nz, NULL, NULL), DK_OK, "q_sample_randn rows = 0");
+
+    /* dk_p_step_randn */
+    expect(dk_p_step_randn(NULL, t, ROWS, DIM, x, m, nz, NULL, out), DK_ERR_NULL_POINTER,
+           "p_step_randn s NULL");
+    expect(dk_p_step_randn(s, NULL, ROWS, DIM, x, m, nz, NULL, out), DK_ERR_NULL_POINTER,
+           "p_step_randn t NULL");
+    expect(dk_p_step_randn(s, t, ROWS, DIM, NULL, m, nz, NULL, out), DK_ERR_NULL_POINTER,
+           "p_step_randn xt NULL");
+    expect(dk_p_step_randn(s, t, ROWS, DIM, x, NULL, nz, NULL, out), DK_ERR_NULL_POINTER,
+           "p_step_randn model_out NULL");
+    expect(dk_p_step_randn(s, t, ROWS, DIM, x, m, nz, NULL, NULL), DK_ERR_NULL_POINTER,
+           "p_step_randn x_prev NULL");
+    expect(dk_p_step_randn(s, t0, ROWS, DIM, x, m, nz, NULL, out), DK_ERR_TIMESTEP, "p_step_randn t = 0");
+    expect(dk_p_step_randn(s, t_over, ROWS, DIM, x, m, nz, NULL, out), DK_ERR_TIMESTEP, "p_step_randn t > T");
+    expect(dk_p_step_randn(s, t, huge, huge, x, m, nz, NULL, out), DK_ERR_SIZE_OVERFLOW,
+           "p_step_randn overflow");
+    expect(dk_p_step_randn(s, t, ROWS, DIM, x, m, nz, &bad_pred, out), DK_ERR_PREDICTION,
+           "p_step_randn prediction 3");
+    expect(dk_p_step_randn(s, t, ROWS, DIM, x, m, nz, &bad_var, out), DK_ERR_VARIANCE,
+           "p_step_randn variance 2");
+    expect(dk_p_step_randn(s, t, ROWS, DIM, x, m, nz, &nan_clip, out), DK_ERR_CLIP, "p_step_randn clip NaN");
+    expect(dk_p_step_randn(s, t, ROWS, DIM, x, m, at_end, NULL, out), DK_ERR_NOISE_RANGE,
+           "p_step_randn noise range");
+    expect(dk_p_step_randn(s, t, ROWS, DIM, out + 2, m, nz, NULL, out), DK_ERR_OVERLAP,
+           "p_step_randn xt overlaps");
+    expect(dk_p_step_randn(s, t, ROWS, DIM, x, out + 1, nz, NULL, out), DK_ERR_OVERLAP,
+           "p_step_randn model_out overlaps");
+    expect(dk_p_step_randn(s, NULL, 0, DIM, NULL, NULL, nz, NULL, NULL), DK_OK, "p_step_randn rows = 0");
+
+    /* exact aliasing is allowed: xt in place, and eps_out replacing x0 */
+    float in_place[N];
+    memcpy(in_place, x, sizeof in_place);
+    dk_check(dk_q_sample_randn(s, t, ROWS, DIM, in_place, nz, NULL, in_place) == DK_OK,
+             "q_sample_randn in place");
+    dk_check(dk_q_sample_randn(s, t, ROWS, DIM, in_place, nz, in_place, out) == DK_OK,
+             "q_sample_randn eps_out is x0");
+    dk_check(dk_p_step_randn(s, t, ROWS, DIM, in_place, m, nz, NULL, in_place) == DK_OK,
+             "p_step_randn in place");
+    mark_output();
 }
 
 static void check_kernel_errors(const dk_schedule *s)
@@ -181,6 +275,7 @@ int main(void)
     check_status_strings();
     check_schedule_errors();
     check_kernel_errors(s);
+    check_noise_errors(s);
     check_isa_errors();
     dk_schedule_destroy(s);
     return dk_test_finish("test_errors");

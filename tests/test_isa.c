@@ -131,7 +131,7 @@ static void compare_all_layouts(const kernel_case *c)
 {
     const size_t max_n = 8 * (size_t)width + 3;
     for (size_t n = 0; n <= max_n; n++) {
-        for (int in_place = 0; in_place <= 1; in_place++) {
+        for (int in_place = 0; in_place <= (c->inputs > 0); in_place++) {
             compare_guarded(c, n, 1, in_place);
             compare_guarded(c, n, 0, in_place);
             for (size_t mis = 0; mis < 4; mis++)
@@ -140,7 +140,7 @@ static void compare_all_layouts(const kernel_case *c)
     }
     /* a few long ones, where the main loop dominates */
     compare_guarded(c, 4096 + 5, 1, 0);
-    compare_misaligned(c, 10000 + 3, 1, 1);
+    compare_misaligned(c, 10000 + 3, 1, c->inputs > 0);
 }
 
 /* ---- the kernels: one check_<name> per entry of kernel_list.h ---- */
@@ -203,6 +203,139 @@ static void check_p_step_posterior(void)
             for (int clipped = 0; clipped <= 1; clipped++) {
                 const step_params p = {random_coefs(clipped ? 1.5f : INFINITY), (dk_prediction)pred, noisy};
                 const kernel_case c = {names[pred], 2 + noisy, call_p_step_posterior, &p};
+                compare_all_layouts(&c);
+            }
+}
+
+/* ---- the kernels with generated noise ---- */
+
+/* Noise offsets: on and off block boundaries, and with the block counter
+ * about to carry into its high word. */
+static const uint64_t noise_offsets[] = {0, 1, 2, 3, 4 * 0xfffffffdull + 1};
+#define NOISE_OFFSETS (sizeof noise_offsets / sizeof noise_offsets[0])
+
+static void check_philox(void)
+{
+    /* Raw words: every block count up to 8 widths + 3, flush against guard
+     * pages on both sides, with a block counter that wraps modulo 2^64. */
+    static const uint64_t firsts[] = {0, 0xfffffffeull, ~0ull - 2};
+    for (size_t f = 0; f < sizeof firsts / sizeof firsts[0]; f++)
+        for (size_t nb = 0; nb <= 8 * (size_t)width + 3; nb++)
+            for (int flush_end = 0; flush_end <= 1; flush_end++) {
+                dk_guarded gt = dk_guarded_alloc(4 * nb, flush_end), gr = dk_guarded_alloc(4 * nb, flush_end);
+                const uint64_t seed = dk_rand_u64(), stream = dk_rand_u64();
+                ref_k->philox(nb, seed, stream, firsts[f], (uint32_t *)(void *)gr.p);
+                test_k->philox(nb, seed, stream, firsts[f], (uint32_t *)(void *)gt.p);
+                dk_check(memcmp(gt.p, gr.p, 4 * nb * sizeof(uint32_t)) == 0,
+                         "philox %zu blocks from %llu differ from the reference", nb,
+                         (unsigned long long)firsts[f]);
+                dk_guarded_free(&gt);
+                dk_guarded_free(&gr);
+            }
+}
+
+typedef struct noise_params {
+    dk_noise noise;
+    float a, b;       /* q_sample coefficients */
+    step_params step; /* p_step coefficients */
+    int eps_mode;     /* q_sample_randn: 0 no eps_out, 1 out is xt, 2 out is eps_out */
+} noise_params;
+
+/* Scratch for the second output of q_sample_randn, which the case does not check. */
+static float *scratch_of(size_t n)
+{
+    static float *buf;
+    static size_t size;
+    if (n > size) {
+        free(buf);
+        size = n + 1024;
+        if (!(buf = malloc(size * sizeof(float))))
+            abort();
+    }
+    return buf;
+}
+
+static void call_randn(const dk_kernels *k, size_t n, const float *const *in, float *out, const void *params)
+{
+    (void)in;
+    k->randn(n, &((const noise_params *)params)->noise, out);
+}
+
+static void check_randn(void)
+{
+    for (size_t o = 0; o < NOISE_OFFSETS; o++) {
+        const noise_params p = {.noise = {dk_rand_u64(), dk_rand_u64(), noise_offsets[o]}};
+        const kernel_case c = {"randn", 0, call_randn, &p};
+        compare_all_layouts(&c);
+    }
+}
+
+static void call_q_sample_randn(const dk_kernels *k, size_t n, const float *const *in, float *out,
+                                const void *params)
+{
+    const noise_params *p = params;
+    switch (p->eps_mode) {
+    case 0:
+        k->q_sample_randn(n, p->a, p->b, &p->noise, in[0], NULL, out);
+        break;
+    case 1:
+        k->q_sample_randn(n, p->a, p->b, &p->noise, in[0], scratch_of(n), out);
+        break;
+    default: /* in place here means eps_out == x0 */
+        k->q_sample_randn(n, p->a, p->b, &p->noise, in[0], out, scratch_of(n));
+        break;
+    }
+}
+
+static void check_q_sample_randn(void)
+{
+    static const char *const names[] = {"q_sample_randn", "q_sample_randn/xt", "q_sample_randn/eps_out"};
+    for (size_t o = 0; o < NOISE_OFFSETS; o++)
+        for (int mode = 0; mode <= 2; mode++) {
+            const noise_params p = {.noise = {dk_rand_u64(), dk_rand_u64(), noise_offsets[o]},
+                                    .a = 0.8f,
+                                    .b = 0.6f,
+                                    .eps_mode = mode};
+            const kernel_case c = {names[mode], 1, call_q_sample_randn, &p};
+            compare_all_layouts(&c);
+        }
+}
+
+static void call_p_step_eps_randn(const dk_kernels *k, size_t n, const float *const *in, float *out,
+                                  const void *params)
+{
+    const noise_params *p = params;
+    k->p_step_eps_randn(n, &p->step.c, &p->noise, in[0], in[1], out);
+}
+
+static void check_p_step_eps_randn(void)
+{
+    for (size_t o = 0; o < NOISE_OFFSETS; o++) {
+        const noise_params p = {.noise = {dk_rand_u64(), dk_rand_u64(), noise_offsets[o]},
+                                .step = {random_coefs(INFINITY), DK_PRED_EPSILON, 1}};
+        const kernel_case c = {"p_step_eps_randn", 2, call_p_step_eps_randn, &p};
+        compare_all_layouts(&c);
+    }
+}
+
+static void call_p_step_posterior_randn(const dk_kernels *k, size_t n, const float *const *in, float *out,
+                                        const void *params)
+{
+    const noise_params *p = params;
+    k->p_step_posterior_randn(n, &p->step.c, p->step.pred, &p->noise, in[0], in[1], out);
+}
+
+static void check_p_step_posterior_randn(void)
+{
+    static const char *const names[] = {"p_step_posterior_randn/epsilon", "p_step_posterior_randn/sample",
+                                        "p_step_posterior_randn/v"};
+    for (size_t o = 0; o < NOISE_OFFSETS; o += 2) /* offsets 0, 2 and the carry */
+        for (int pred = DK_PRED_EPSILON; pred <= DK_PRED_V; pred++)
+            for (int clipped = 0; clipped <= 1; clipped++) {
+                const noise_params p = {
+                    .noise = {dk_rand_u64(), dk_rand_u64(), noise_offsets[o]},
+                    .step = {random_coefs(clipped ? 1.5f : INFINITY), (dk_prediction)pred, 1}};
+                const kernel_case c = {names[pred], 2, call_p_step_posterior_randn, &p};
                 compare_all_layouts(&c);
             }
 }
