@@ -26,6 +26,7 @@ void DK_FN(philox)(size_t nblocks, uint64_t seed, uint64_t stream, uint64_t firs
 }
 
 DK_INLINE void randn_block(size_t at, size_t part, vf z, float *out) { vf_store_block(out + at, z, part); }
+DK_INLINE void randn_block_ahead(size_t at, float *out) { prefetch_chunk(out + at, 1); }
 
 void DK_FN(randn)(size_t n, const dk_noise *noise, float *out)
 {

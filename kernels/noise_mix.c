@@ -17,6 +17,15 @@ DK_INLINE void q_sample_randn_block(size_t at, size_t part, vf z, vf a, vf b, co
     vf_store_block(xt + at, q_sample_math(a, b, x, z), part);
 }
 
+DK_INLINE void q_sample_randn_block_ahead(size_t at, vf a, vf b, const float *x0, float *eps_out, float *xt)
+{
+    (void)a, (void)b;
+    prefetch_chunk(x0 + at, 0);
+    prefetch_chunk(xt + at, 1);
+    if (eps_out)
+        prefetch_chunk(eps_out + at, 1);
+}
+
 void DK_FN(q_sample_randn)(size_t n, float a, float b, const dk_noise *noise, const float *x0, float *eps_out,
                            float *xt)
 {
@@ -37,6 +46,15 @@ DK_INLINE void p_step_eps_randn_block(size_t at, size_t part, vf z, const eps_co
     vf_store_block(out + at, add_noise(k->sigma, z, eps_mean(k, x, e)), part);
 }
 
+DK_INLINE void p_step_eps_randn_block_ahead(size_t at, const eps_consts *k, const float *xt,
+                                            const float *eps_hat, float *out)
+{
+    (void)k;
+    prefetch_chunk(xt + at, 0);
+    prefetch_chunk(eps_hat + at, 0);
+    prefetch_chunk(out + at, 1);
+}
+
 void DK_FN(p_step_eps_randn)(size_t n, const dk_step_coefs *c, const dk_noise *noise, const float *xt,
                              const float *eps_hat, float *out)
 {
@@ -53,6 +71,15 @@ DK_INLINE void p_step_posterior_randn_block(size_t at, size_t part, vf z, const 
 {
     const vf x = vf_load_block(xt + at, part), m = vf_load_block(model_out + at, part);
     vf_store_block(out + at, add_noise(k->sigma, z, posterior_mean(k, pred, x, m)), part);
+}
+
+DK_INLINE void p_step_posterior_randn_block_ahead(size_t at, const post_consts *k, dk_prediction pred,
+                                                  const float *xt, const float *model_out, float *out)
+{
+    (void)k, (void)pred;
+    prefetch_chunk(xt + at, 0);
+    prefetch_chunk(model_out + at, 0);
+    prefetch_chunk(out + at, 1);
 }
 
 void DK_FN(p_step_posterior_randn)(size_t n, const dk_step_coefs *c, dk_prediction pred,

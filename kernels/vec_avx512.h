@@ -29,13 +29,16 @@ DK_INLINE vu vu_add(vu a, vu b) { return _mm512_add_epi32(a, b); }
 DK_INLINE vu vu_xor(vu a, vu b) { return _mm512_xor_si512(a, b); }
 DK_INLINE vu vu_shr1(vu a) { return _mm512_srli_epi32(a, 1); }
 DK_INLINE vu vu_shr8(vu a) { return _mm512_srli_epi32(a, 8); }
-/* a * m as 64-bit products, m broadcast: even lanes, then odd lanes shifted
- * down (vpmuludq is faster than the 32-bit vpmulld and gives both halves). */
+/* a * m as 64-bit products, m broadcast: vpmuludq on the even lanes and on
+ * the odd lanes shifted down, then one two-source permute gathers the high
+ * halves and one the low halves (fewer ops than shifts and blends). */
 DK_INLINE void vu_mul_wide(vu a, vu m, vu *hi, vu *lo)
 {
     const __m512i even = _mm512_mul_epu32(a, m), odd = _mm512_mul_epu32(_mm512_srli_epi64(a, 32), m);
-    *lo = _mm512_mask_blend_epi32(0xaaaa, even, _mm512_slli_epi64(odd, 32));
-    *hi = _mm512_mask_blend_epi32(0xaaaa, _mm512_srli_epi64(even, 32), odd);
+    const __m512i lo_idx = _mm512_setr_epi32(0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30);
+    const __m512i hi_idx = _mm512_setr_epi32(1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31);
+    *lo = _mm512_permutex2var_epi32(even, lo_idx, odd);
+    *hi = _mm512_permutex2var_epi32(even, hi_idx, odd);
 }
 DK_INLINE vf vf_of_i32(vu a) { return _mm512_cvtepi32_ps(a); }
 DK_INLINE vf vf_from_bits(vu a) { return _mm512_castsi512_ps(a); }
