@@ -146,12 +146,14 @@ DK_INLINE void noise_chunk(const philox_key *k, uint64_t first_block, vf z[DK_CH
 /* Prefetches the floats of one chunk, DK_PREFETCH_FLOATS ahead of p. */
 DK_INLINE void prefetch_chunk(const float *p, int for_write)
 {
-    const char *c = (const char *)(p + DK_PREFETCH_FLOATS);
+    /* Integer arithmetic: the address may lie past the array's end, where
+     * pointer arithmetic would be undefined. */
+    const uintptr_t ahead = (uintptr_t)p + DK_PREFETCH_FLOATS * sizeof(float);
     for (size_t b = 0; b < DK_CHUNK * sizeof(float); b += 64) {
         if (for_write)
-            __builtin_prefetch(c + b, 1);
+            __builtin_prefetch((const void *)(ahead + b), 1);
         else
-            __builtin_prefetch(c + b, 0);
+            __builtin_prefetch((const void *)(ahead + b), 0);
     }
 }
 
