@@ -1,13 +1,20 @@
 #!/usr/bin/env python3
-"""Prints diffkern-bench's JSON results as a GB/s table (stdlib only).
+"""Prints diffkern-bench's JSON results as a report (stdlib only).
 
-usage: report.py RESULTS.json
+usage: report.py BENCH.json [--peers PEERS.json]
 
-One row per kernel x size. GB/s is 1e9 bytes/s of (arrays read + written) x
-bytes per array, from CPU time, as the bench counts it. "loop" is the plain
-C++ loop of the reverse step (fused_loop, for the p_step rows); best/triad is the
-fastest ISA divided by triad of the same size (about 1 = at the memory limit).
+Sections: the machine; every kernel x ISA x size; the issue-3 goals of the
+fused noise kernels; the threads benchmark; the peers (numpy, torch) of
+bench/peers.py when PEERS.json is given and exists.
+
+GB/s is 1e9 bytes/s of (arrays read + written) x bytes per array, from CPU
+time as the bench counts it (wall time for the threads benchmark). ns/elem is
+per float of one array. "of triad" is GB/s over the same run's triad at the
+same size: about 1 is the memory limit. "vs scalar" is the scalar ISA's time
+over this ISA's time. With --benchmark_repetitions the median is used.
 """
+import argparse
+import datetime
 import json
 import os
 import platform
@@ -16,8 +23,19 @@ import sys
 from collections import defaultdict
 
 ISAS = ["scalar", "sse41", "avx2", "avx512", "neon"]
-KERNELS = ["q_sample", "p_step", "p_step_v"]
-LOOP_BASELINE = {"p_step": "fused_loop", "p_step_v": "fused_loop"}  # kernel -> its plain-loop baseline
+# The library's kernels, in report order, and the baselines after them.
+KERNELS = ["q_sample", "p_step", "p_step_v", "randn", "q_sample_randn", "q_sample_randn_noeps",
+           "p_step_randn", "p_step_randn_v"]
+BASELINES = ["memcpy", "triad", "fused_loop", "scalar_philox_loop"]
+
+GOAL_BYTES = 64 << 20  # 16M floats per array, where the issue-3 goals are set
+# ISA -> (largest q_sample_randn time over triad time, smallest speed-up over
+# the scalar Philox + libm loop), from issue 3.
+GOALS = {"avx2": (2.5, 8.0), "avx512": (1.5, 13.0)}
+
+# Peer work -> the diffkern benchmark doing the same work (bench/peers.py).
+PEER_MATCH = {"q_sample_randn": "q_sample_randn", "q_sample": "q_sample",
+              "p_step_randn": "p_step_randn", "p_step": "p_step"}
 
 
 def cpu_model():
@@ -30,7 +48,7 @@ def cpu_model():
                     return value.strip()
     except OSError:
         pass
-    return "unknown CPU"
+    return platform.processor() or "unknown CPU"
 
 
 def human(nbytes):
@@ -40,74 +58,212 @@ def human(nbytes):
     return f"{nbytes} B"
 
 
+class Result:
+    """One benchmark: rates from the median run, or an error message."""
+
+    def __init__(self, runs, error=None):
+        self.error = error
+        self.gbps = self.ns = None
+        self.counters = {}
+        if runs:
+            self.gbps = statistics.median(r["bytes_per_second"] for r in runs) / 1e9
+            self.ns = 1e9 / statistics.median(r["items_per_second"] for r in runs)
+            self.counters = runs[0]
+
+
 def load(path):
-    """{(kernel, isa, bytes): GB/s or "err"} and the JSON context."""
+    """({(kernel, isa, n): Result}, JSON context); n is bytes per array, or
+    the thread count for the threads_* benchmarks."""
     with open(path) as f:
         data = json.load(f)
-    rates = defaultdict(list)
-    errors = set()
+    runs, errors = defaultdict(list), {}
     for b in data.get("benchmarks", []):
         if b.get("run_type", "iteration") != "iteration":
-            continue  # aggregates of --benchmark_repetitions: we take the median below
+            continue  # aggregates of --benchmark_repetitions: we take the median
         parts = b.get("run_name", b["name"]).split("/")
-        if len(parts) < 3 or not parts[2].isdigit():
+        while parts[-1] in ("real_time", "manual_time") or ":" in parts[-1]:
+            parts.pop()  # Google Benchmark's additions: "real_time", "min_time:0.500"
+        if len(parts) != 3 or not parts[2].isdigit():
             continue
         key = (parts[0], parts[1], int(parts[2]))
         if b.get("error_occurred"):
-            errors.add(key)
-        elif "bytes_per_second" in b:
-            rates[key].append(b["bytes_per_second"] / 1e9)
-    results = {k: statistics.median(v) for k, v in rates.items()}
-    results.update({k: "err" for k in errors if k not in results})
+            errors[key] = b.get("error_message", "error")
+        elif "bytes_per_second" in b and "items_per_second" in b:
+            runs[key].append(b)
+    results = {k: Result(v) for k, v in runs.items()}
+    results.update({k: Result([], e) for k, e in errors.items() if k not in results})
     return results, data.get("context", {})
 
 
-def cell(value):
-    if value is None:
-        return "-"
-    return value if isinstance(value, str) else f"{value:.2f}"
+def table(header, rows, left=1):
+    """Aligned text: the first `left` columns left-aligned, the rest right."""
+    rows = [[str(v) for v in r] for r in rows]
+    widths = [max(len(r[c]) for r in rows + [header]) for c in range(len(header))]
+    lines = []
+    for r in [header] + rows:
+        lines.append("  ".join(v.ljust(w) if c < left else v.rjust(w)
+                               for c, (v, w) in enumerate(zip(r, widths))).rstrip())
+    return "\n".join(lines)
 
 
-def main():
-    if len(sys.argv) != 2:
-        sys.exit(__doc__.strip())
-    results, ctx = load(sys.argv[1])
+def indent(text):
+    return "\n".join("  " + line for line in text.splitlines())
 
-    print(f"machine: {cpu_model()}, nproc {len(os.sched_getaffinity(0))}, {platform.machine()}")
+
+def print_machine(ctx):
     caches = ", ".join(
         f"L{c['level']}{'d' if c['type'] == 'Data' else ''} {human(c['size'])}"
         for c in ctx.get("caches", []) if c.get("type") != "Instruction")
-    print(f"diffkern {ctx.get('diffkern_version', '?')}, "
-          f"default ISA {ctx.get('diffkern_isa_active', '?')}; caches: {caches or '?'}")
-    print("GB/s = 1e9 bytes/s of (arrays read + written) x bytes per array, CPU time\n")
+    load_avg = ctx.get("load_avg")
+    print(f"machine:   {cpu_model()} ({platform.machine()}), "
+          f"{ctx.get('diffkern_cpus') or len(os.sched_getaffinity(0))} cores; caches {caches or '?'}")
+    print(f"diffkern:  {ctx.get('diffkern_version', '?')}, ISAs detected: "
+          f"{ctx.get('diffkern_isas_supported', '?')}; default {ctx.get('diffkern_isa_active', '?')}")
+    print(f"built by:  {ctx.get('diffkern_bench_compiler', '?')}")
+    date = ctx.get("date") or datetime.datetime.now().isoformat(timespec="seconds")
+    print(f"run:       {date}" + (f", load average at start {load_avg[0]:.2f}" if load_avg else ""))
+    print()
 
+
+def print_kernels(results):
+    print("Kernels, one thread. GB/s counts every array read or written; ns/elem is per")
+    print("float; 'of triad' = GB/s / triad GB/s at that size; 'vs scalar' = speed-up over")
+    print("the scalar ISA.")
     isas = [i for i in ISAS if any(k[1] == i for k in results)]
-    sizes = sorted({k[2] for k in results})
-    header = ["kernel", "bytes/array"] + isas + ["loop", "memcpy", "triad", "best/triad"]
     rows = []
-    for kernel in KERNELS:
+    for kernel in KERNELS + BASELINES:
+        sizes = sorted({k[2] for k in results if k[0] == kernel})
         for size in sizes:
-            per_isa = [results.get((kernel, i, size)) for i in isas]
-            if all(v is None for v in per_isa):
-                continue
-            loop = LOOP_BASELINE.get(kernel)
             triad = results.get(("triad", "baseline", size))
-            numbers = [(v, i) for v, i in zip(per_isa, isas) if isinstance(v, float)]
-            ratio = "-"
-            if numbers and isinstance(triad, float) and triad > 0:
-                best, best_isa = max(numbers)
-                ratio = f"{best / triad:.2f} ({best_isa})"
-            rows.append([kernel, human(size)] + [cell(v) for v in per_isa] + [
-                cell(results.get((loop, "baseline", size))) if loop else "-",
-                cell(results.get(("memcpy", "baseline", size))),
-                cell(triad), ratio])
+            scalar = results.get((kernel, "scalar", size))
+            first = True
+            for isa in isas + ["baseline"]:
+                r = results.get((kernel, isa, size))
+                if r is None:
+                    continue
+                label = [kernel, human(size)] if first else ["", ""]
+                first = False
+                if r.error:
+                    rows.append(label + [isa, "error: " + r.error, "", "", ""])
+                    continue
+                of_triad = f"{r.gbps / triad.gbps:.2f}" if triad and triad.gbps else "-"
+                vs_scalar = f"{scalar.ns / r.ns:.1f}x" if scalar and scalar.ns and isa != "scalar" else "-"
+                if kernel == "triad":
+                    of_triad = "1.00"
+                rows.append(label + [isa, f"{r.gbps:.2f}", f"{r.ns:.3f}", of_triad, vs_scalar])
+        if sizes:
+            rows.append([""] * 7)
+    print(table(["kernel", "bytes/array", "isa", "GB/s", "ns/elem", "of triad", "vs scalar"],
+                rows[:-1], left=3))
+    print()
 
-    widths = [max(len(str(r[c])) for r in rows + [header]) for c in range(len(header))]
-    for r in [header] + rows:
-        # Text columns left-aligned, numbers right-aligned.
-        print("  ".join(str(v).ljust(w) if c < 2 else str(v).rjust(w)
-                        for c, (v, w) in enumerate(zip(r, widths))).rstrip())
+
+def goal_size(results):
+    """GOAL_BYTES when the run has it, else the largest size with everything
+    the goals need (a --quick run), else None."""
+    def complete(size):
+        return all(results.get(k) and results[k].ns for k in
+                   [("triad", "baseline", size), ("scalar_philox_loop", "baseline", size)])
+    sizes = sorted({k[2] for k in results if k[0] == "q_sample_randn"}, reverse=True)
+    if GOAL_BYTES in sizes and complete(GOAL_BYTES):
+        return GOAL_BYTES
+    return next((s for s in sizes if complete(s)), None)
+
+
+def print_goals(results):
+    size = goal_size(results)
+    print("Issue-3 goals: q_sample_randn with eps_out (x0 -> xt, eps) at 16M floats per array")
+    if size is None:
+        print("  not measured: the run has no q_sample_randn, triad and scalar_philox_loop of one size\n")
+        return
+    if size != GOAL_BYTES:
+        print(f"  (this run stops below 64 MiB: figures at {human(size)}, not the goals' size)")
+    triad = results[("triad", "baseline", size)].ns
+    base = results[("scalar_philox_loop", "baseline", size)].ns
+    print(f"  triad {triad:.3f} ns/elem, scalar Philox + libm loop {base:.3f} ns/elem "
+          f"at {human(size)} per array")
+    rows = []
+    for isa, (max_ratio, min_speedup) in GOALS.items():
+        r = results.get(("q_sample_randn", isa, size))
+        if not r or not r.ns:
+            rows.append([isa, "not measured", "", "", "", "", ""])
+            continue
+        ratio, speedup = r.ns / triad, base / r.ns
+
+        def verdict(ok):  # no verdict on figures of another size
+            return ("PASS" if ok else "MISS") if size == GOAL_BYTES else "n/a"
+
+        rows.append([isa, f"{r.ns:.3f}", f"{ratio:.2f}", f"<= {max_ratio}", verdict(ratio <= max_ratio),
+                     f"{speedup:.1f}x", f">= {min_speedup:g}x", verdict(speedup >= min_speedup)])
+    print(indent(table(["isa", "ns/elem", "time/triad", "goal", "", "vs loop", "goal", ""], rows)))
+    print()
+
+
+def print_threads(results):
+    keys = [k for k in results if k[0].startswith("threads_")]  # in run order
+    if not keys:
+        return
+    first = results[keys[0]].counters
+    size = first.get("bytes_per_array")
+    print("Threads: one [rows x 4096] batch with mixed timesteps, split by rows, wall time"
+          + (f", {human(int(size))} per array" if size else ""))
+    rows = []
+    for kernel in dict.fromkeys(k[0] for k in keys):
+        mine = [k for k in keys if k[0] == kernel]
+        one = next((results[k] for k in mine if k[2] == 1 and results[k].ns), None)
+        for k in sorted(mine, key=lambda k: k[2]):
+            r = results[k]
+            if r.error:
+                rows.append([kernel[len("threads_"):], k[1], k[2], "-", "-", "NO: " + r.error])
+                continue
+            speedup = f"{one.ns / r.ns:.2f}x" if one else "-"
+            same = "yes" if r.counters.get("bits_identical") == 1 else "no"
+            rows.append([kernel[len("threads_"):], k[1], k[2], f"{1e3 / r.ns:.0f}", speedup, same])
+    print(table(["kernel", "isa", "threads", "Mitems/s", "vs 1 thread", "bits identical"], rows, left=2))
+    print()
+
+
+def print_peers(results, ctx, peers_path):
+    try:
+        with open(peers_path) as f:
+            peers = json.load(f)
+    except (OSError, ValueError):
+        return
+    isa = ctx.get("diffkern_isa_active", "?")
+    pctx = peers.get("context", {})
+    versions = ", ".join(f"{k} {v}" for k, v in pctx.get("versions", {}).items())
+    print(f"Peers, one thread ({versions or 'none found'}); idiomatic code, which allocates its results.")
+    print(f"Each is compared with the diffkern benchmark doing the same work on {isa}, the default ISA.")
+    rows = []
+    for p in peers.get("results", []):
+        kernel = PEER_MATCH.get(p["work"], "?")
+        mine = results.get((kernel, isa, p["bytes_per_array"]))
+        theirs = p["ns_per_element"]
+        ours = verdict = "-"
+        if mine and mine.ns:
+            ours, ratio = f"{mine.ns:.3f}", theirs / mine.ns
+            verdict = f"{ratio:.1f}x faster" if ratio >= 1 else f"{1 / ratio:.1f}x slower"
+        rows.append([p["library"], p["code"], human(p["bytes_per_array"]), f"{theirs:.3f}", kernel, ours,
+                     verdict])
+    print(table(["peer", "code", "bytes/array", "ns/elem", "diffkern", "ns/elem", "diffkern is"], rows, left=2))
+    for note in pctx.get("skipped", []):
+        print(f"  skipped: {note}")
+    print()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
+    ap.add_argument("bench_json")
+    ap.add_argument("--peers", help="bench/peers.py output; skipped when missing")
+    args = ap.parse_args()
+    results, ctx = load(args.bench_json)
+    print_machine(ctx)
+    print_kernels(results)
+    print_goals(results)
+    print_threads(results)
+    if args.peers:
+        print_peers(results, ctx, args.peers)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

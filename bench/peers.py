@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""Times what numpy and torch users write for diffkern's noise kernels.
+
+usage: peers.py --out PEERS.json [--quick]
+
+One thread, as diffkern-bench's single-thread benchmarks. Each peer runs
+idiomatic code (which allocates its results) on float32 arrays of 64 MiB
+(16M floats, the size of the issue-3 goals) and 64 KiB (in L2); --quick only
+the small size. The work, with the bench's schedule (linear, T = 1000,
+t = 500) so the coefficients are the same:
+  q_sample_randn  xt = a*x0 + b*eps with eps drawn in the call (eps kept)
+  q_sample        the same with eps given
+  p_step_randn    x_prev = c_out*(xt - c_eps*eps_hat) + sigma*z, z drawn
+  p_step          the same with z given
+A library that is not installed is skipped (and noted in the JSON).
+report.py matches each result with the diffkern benchmark of the same work.
+"""
+import os
+
+# Before numpy or torch load their thread pools.
+for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[var] = "1"
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import math  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+
+T, T_STEP, BETA_START, BETA_END = 1000, 500, 1e-4, 0.02
+
+
+def coefficients():
+    """(a, b, c_out, c_eps, sigma) of q_sample and the epsilon p_step at
+    T_STEP, as diffkern-bench computes them (DESIGN.md section 1)."""
+    betas = [BETA_START + (BETA_END - BETA_START) * i / (T - 1) for i in range(T)]
+    abar = [1.0]
+    for beta in betas:
+        abar.append(abar[-1] * (1.0 - beta))
+    beta, ab, ab_prev = betas[T_STEP - 1], abar[T_STEP], abar[T_STEP - 1]
+    sigma = math.sqrt(beta * (1.0 - ab_prev) / (1.0 - ab))
+    return math.sqrt(ab), math.sqrt(1.0 - ab), 1.0 / math.sqrt(1.0 - beta), beta / math.sqrt(1.0 - ab), sigma
+
+
+def seconds_per_call(fn, target, reps):
+    """Median over `reps` repetitions of the mean time of one call, each
+    repetition making enough calls to last about `target` seconds."""
+    fn()  # warm-up: first-touch page faults, lazy initialization
+    start = time.perf_counter()
+    fn()
+    once = time.perf_counter() - start
+    calls = max(1, int(target / max(once, 1e-9)))
+    times = []
+    for _ in range(reps):
+        start = time.perf_counter()
+        for _ in range(calls):
+            fn()
+        times.append((time.perf_counter() - start) / calls)
+    return statistics.median(times)
+
+
+def numpy_peers(n, k):
+    import numpy as np
+    a, b, c_out, c_eps, sigma = (np.float32(v) for v in k)
+    rng = np.random.default_rng(42)
+    x0, eps, z = (rng.standard_normal(n, dtype=np.float32) for _ in range(3))
+
+    def q_sample_randn():
+        e = rng.standard_normal(n, dtype=np.float32)
+        return a * x0 + b * e, e
+
+    return np.__version__, [
+        ("q_sample_randn", "a*x0 + b*rng.standard_normal(n, dtype=float32)", q_sample_randn),
+        ("q_sample", "a*x0 + b*eps", lambda: a * x0 + b * eps),
+        ("p_step_randn", "c_out*(xt - c_eps*eps_hat) + sigma*rng.standard_normal(n)",
+         lambda: c_out * (x0 - c_eps * eps) + sigma * rng.standard_normal(n, dtype=np.float32)),
+        ("p_step", "c_out*(xt - c_eps*eps_hat) + sigma*z", lambda: c_out * (x0 - c_eps * eps) + sigma * z),
+    ]
+
+
+def torch_peers(n, k):
+    import torch
+    torch.set_num_threads(1)
+    torch.manual_seed(42)
+    a, b, c_out, c_eps, sigma = k
+    x0, eps, z = (torch.randn(n, dtype=torch.float32) for _ in range(3))
+
+    def q_sample_randn():
+        e = torch.randn_like(x0)
+        return x0 * a + e * b, e
+
+    return torch.__version__, [
+        ("q_sample_randn", "x0*a + torch.randn_like(x0)*b", q_sample_randn),
+        ("q_sample", "x0*a + eps*b", lambda: x0 * a + eps * b),
+        ("p_step_randn", "(xt - eps_hat*c_eps)*c_out + torch.randn_like(xt)*sigma",
+         lambda: (x0 - eps * c_eps) * c_out + torch.randn_like(x0) * sigma),
+        ("p_step", "(xt - eps_hat*c_eps)*c_out + z*sigma", lambda: (x0 - eps * c_eps) * c_out + z * sigma),
+    ]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--quick", action="store_true", help="64 KiB only, short timings (smoke run)")
+    args = ap.parse_args()
+
+    sizes = [64 << 10] if args.quick else [64 << 10, 64 << 20]
+    target, reps = (0.01, 3) if args.quick else (0.1, 3)
+    k = coefficients()
+    results, versions, skipped = [], {}, []
+    for library, make in (("numpy", numpy_peers), ("torch", torch_peers)):
+        for nbytes in sizes:
+            n = nbytes // 4
+            try:
+                version, peers = make(n, k)
+            except ImportError as e:
+                skipped.append(f"{library}: not installed ({e})")
+                break
+            versions[library] = version
+            for work, code, fn in peers:
+                s = seconds_per_call(fn, target, reps)
+                results.append({"library": library, "work": work, "code": code, "bytes_per_array": nbytes,
+                                "elements": n, "seconds_per_call": s, "ns_per_element": s * 1e9 / n})
+                print(f"{library:5s} {work:14s} {nbytes >> 10:6d} KiB  {s * 1e9 / n:8.3f} ns/elem")
+    with open(args.out, "w") as f:
+        json.dump({"context": {"threads": 1, "versions": versions, "skipped": skipped}, "results": results}, f,
+                  indent=1)
+
+
+if __name__ == "__main__":
+    main()
