@@ -104,43 +104,6 @@ static dk_step_coefs step_coefs_of(const dk_schedule *s, int32_t t, const dk_ste
     return c;
 }
 
-dk_status dk_p_step(const dk_schedule *s, const int32_t *t, size_t rows, size_t dim, const float *xt,
-                    const float *model_out, const float *z, const dk_step_opts *opts, float *x_prev)
-{
-    size_t n;
-    dk_status st = check_shape(t, rows, dim, &n);
-    if (st != DK_OK)
-        return st;
-    if (!s || missing(xt, n) || missing(model_out, n) || missing(x_prev, n))
-        return DK_ERR_NULL_POINTER;
-    const dk_step_opts *o = opts ? opts : &default_opts;
-    if ((st = check_opts(o)) != DK_OK)
-        return st;
-    if ((st = check_timesteps(t, rows, 1, s->steps)) != DK_OK)
-        return st;
-    if (overlaps_partially(x_prev, xt, n) || overlaps_partially(x_prev, model_out, n) ||
-        (z && overlaps_partially(x_prev, z, n)) || overlaps_timesteps(x_prev, n, t, rows))
-        return DK_ERR_OVERLAP;
-    if (n == 0)
-        return DK_OK;
-
-    /* The seed's epsilon form unless the prediction or clipping needs x0_hat. */
-    const int posterior = o->prediction != DK_PRED_EPSILON || o->clip > 0.0f;
-    const float *sigma = o->variance == DK_VAR_FIXED_LARGE ? s->sigma_large : s->sigma_small;
-    const dk_kernels *k = dk_active_kernels();
-    for (size_t r = 0, end; r < rows; r = end) {
-        end = run_end(t, rows, r);
-        const size_t at = r * dim, count = (end - r) * dim;
-        const dk_step_coefs c = step_coefs_of(s, t[r], o, sigma);
-        const float *z_run = z && t[r] > 1 ? z + at : NULL; /* t = 1 adds no noise */
-        if (posterior)
-            k->p_step_posterior(count, &c, o->prediction, xt + at, model_out + at, z_run, x_prev + at);
-        else
-            k->p_step_eps(count, &c, xt + at, model_out + at, z_run, x_prev + at);
-    }
-    return DK_OK;
-}
-
 /* ---- kernels with generated noise ---- */
 
 /* Indices offset .. offset + n - 1 must not wrap. */
@@ -202,28 +165,41 @@ dk_status dk_q_sample_randn(const dk_schedule *s, const int32_t *t, size_t rows,
     return DK_OK;
 }
 
-dk_status dk_p_step_randn(const dk_schedule *s, const int32_t *t, size_t rows, size_t dim, const float *xt,
-                          const float *model_out, dk_noise noise, const dk_step_opts *opts, float *x_prev)
+/* ---- the reverse step, with z or with generated noise ---- */
+
+/* Everything dk_p_step and dk_p_step_randn check, in order, before writing:
+ * noise is NULL for dk_p_step. Sets *n and *o (opts or the defaults). */
+static dk_status check_p_step(const dk_schedule *s, const int32_t *t, size_t rows, size_t dim,
+                              const float *xt, const float *model_out, const float *z, const dk_noise *noise,
+                              const dk_step_opts *opts, const float *x_prev, size_t *n,
+                              const dk_step_opts **o)
 {
-    size_t n;
-    dk_status st = check_shape(t, rows, dim, &n);
+    dk_status st = check_shape(t, rows, dim, n);
     if (st != DK_OK)
         return st;
-    if (!s || missing(xt, n) || missing(model_out, n) || missing(x_prev, n))
+    if (!s || missing(xt, *n) || missing(model_out, *n) || missing(x_prev, *n))
         return DK_ERR_NULL_POINTER;
-    const dk_step_opts *o = opts ? opts : &default_opts;
-    if ((st = check_opts(o)) != DK_OK)
+    *o = opts ? opts : &default_opts;
+    if ((st = check_opts(*o)) != DK_OK)
         return st;
-    if (noise_out_of_range(&noise, n))
+    if (noise && noise_out_of_range(noise, *n))
         return DK_ERR_NOISE_RANGE;
     if ((st = check_timesteps(t, rows, 1, s->steps)) != DK_OK)
         return st;
-    if (overlaps_partially(x_prev, xt, n) || overlaps_partially(x_prev, model_out, n) ||
-        overlaps_timesteps(x_prev, n, t, rows))
+    if (overlaps_partially(x_prev, xt, *n) || overlaps_partially(x_prev, model_out, *n) ||
+        (z && overlaps_partially(x_prev, z, *n)) || overlaps_timesteps(x_prev, *n, t, rows))
         return DK_ERR_OVERLAP;
-    if (n == 0)
-        return DK_OK;
+    return DK_OK;
+}
 
+/* Runs the reverse step over validated arguments, one kernel call per run of
+ * equal t. The noise is z, or generated from noise, or none (both NULL);
+ * rows with t = 1 add none. */
+static void run_p_step(const dk_schedule *s, const int32_t *t, size_t rows, size_t dim, const float *xt,
+                       const float *model_out, const float *z, const dk_noise *noise, const dk_step_opts *o,
+                       float *x_prev)
+{
+    /* The seed's epsilon form unless the prediction or clipping needs x0_hat. */
     const int posterior = o->prediction != DK_PRED_EPSILON || o->clip > 0.0f;
     const float *sigma = o->variance == DK_VAR_FIXED_LARGE ? s->sigma_large : s->sigma_small;
     const dk_kernels *k = dk_active_kernels();
@@ -231,17 +207,41 @@ dk_status dk_p_step_randn(const dk_schedule *s, const int32_t *t, size_t rows, s
         end = run_end(t, rows, r);
         const size_t at = r * dim, count = (end - r) * dim;
         const dk_step_coefs c = step_coefs_of(s, t[r], o, sigma);
-        const dk_noise nz = noise_at(noise, at);
-        if (t[r] == 1) { /* the last step adds no noise */
+        if (noise && t[r] > 1) {
+            const dk_noise nz = noise_at(*noise, at);
             if (posterior)
-                k->p_step_posterior(count, &c, o->prediction, xt + at, model_out + at, NULL, x_prev + at);
+                k->p_step_posterior_randn(count, &c, o->prediction, &nz, xt + at, model_out + at,
+                                          x_prev + at);
             else
-                k->p_step_eps(count, &c, xt + at, model_out + at, NULL, x_prev + at);
-        } else if (posterior) {
-            k->p_step_posterior_randn(count, &c, o->prediction, &nz, xt + at, model_out + at, x_prev + at);
-        } else {
-            k->p_step_eps_randn(count, &c, &nz, xt + at, model_out + at, x_prev + at);
+                k->p_step_eps_randn(count, &c, &nz, xt + at, model_out + at, x_prev + at);
+            continue;
         }
+        const float *z_run = z && t[r] > 1 ? z + at : NULL; /* t = 1 adds no noise */
+        if (posterior)
+            k->p_step_posterior(count, &c, o->prediction, xt + at, model_out + at, z_run, x_prev + at);
+        else
+            k->p_step_eps(count, &c, xt + at, model_out + at, z_run, x_prev + at);
     }
-    return DK_OK;
+}
+
+dk_status dk_p_step(const dk_schedule *s, const int32_t *t, size_t rows, size_t dim, const float *xt,
+                    const float *model_out, const float *z, const dk_step_opts *opts, float *x_prev)
+{
+    size_t n;
+    const dk_step_opts *o;
+    const dk_status st = check_p_step(s, t, rows, dim, xt, model_out, z, NULL, opts, x_prev, &n, &o);
+    if (st == DK_OK && n != 0)
+        run_p_step(s, t, rows, dim, xt, model_out, z, NULL, o, x_prev);
+    return st;
+}
+
+dk_status dk_p_step_randn(const dk_schedule *s, const int32_t *t, size_t rows, size_t dim, const float *xt,
+                          const float *model_out, dk_noise noise, const dk_step_opts *opts, float *x_prev)
+{
+    size_t n;
+    const dk_step_opts *o;
+    const dk_status st = check_p_step(s, t, rows, dim, xt, model_out, NULL, &noise, opts, x_prev, &n, &o);
+    if (st == DK_OK && n != 0)
+        run_p_step(s, t, rows, dim, xt, model_out, NULL, &noise, o, x_prev);
+    return st;
 }
