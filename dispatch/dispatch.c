@@ -33,8 +33,13 @@
 #define KERNELS_NEON NULL
 #endif
 
+/* On x86-64 scalar_fma executes FMA instructions (-mfma), and SLEEF's
+ * purecfma functions, which it calls for the noise, were compiled for AVX2
+ * as well (Debian's Sleef_sincospif1_u35purecfma uses vpbroadcastb): a CPU
+ * with FMA3 but no AVX2 (AMD Piledriver, qemu's Opteron_G5) runs the plain
+ * scalar build, or it would die of SIGILL. */
 #if defined(__x86_64__)
-#define SCALAR_FMA_NEEDS DK_CPU_FMA
+#define SCALAR_FMA_NEEDS (DK_CPU_FMA | DK_CPU_AVX2)
 #else
 #define SCALAR_FMA_NEEDS 0
 #endif
@@ -74,7 +79,8 @@ static dk_variant variant_of_isa_on(dk_isa isa, unsigned features)
 {
     switch (isa) {
     case DK_ISA_SCALAR:
-        return (features & DK_CPU_FMA) ? DK_VARIANT_SCALAR_FMA : DK_VARIANT_SCALAR_PLAIN;
+        return variant_runs_on(DK_VARIANT_SCALAR_FMA, features) ? DK_VARIANT_SCALAR_FMA
+                                                                : DK_VARIANT_SCALAR_PLAIN;
     case DK_ISA_SSE41:
         return DK_VARIANT_SSE41;
     case DK_ISA_AVX2:
