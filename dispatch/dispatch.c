@@ -122,7 +122,7 @@ static void dispatch_init(void)
             best = v;
         else
             fprintf(stderr, "diffkern: DIFFKERN_ISA=%s is not an ISA this build and CPU run; using %s\n",
-                    forced, variants[best].name);
+                    forced, isa_names[variants[best].isa]);
     }
     atomic_store(&active_variant, (int)best);
 }

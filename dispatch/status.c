@@ -29,7 +29,8 @@ const char *dk_status_str(dk_status s)
     case DK_ERR_STEPS:
         return "the number of steps T is less than 1";
     case DK_ERR_BETA:
-        return "a beta is not in (0, 1), or 1 - alpha_bar rounds to 0";
+        return "a beta is not in (0, 1), or an alpha_bar is too small for float coefficients "
+               "(1/sqrt(alpha_bar) overflows a float) or so close to 1 that 1 - alpha_bar rounds to 0";
     case DK_ERR_OUT_OF_MEMORY:
         return "out of memory";
     case DK_ERR_ISA_INVALID:
