@@ -5,7 +5,7 @@
 // "q_sample/avx512/65536"; baselines use the isa field "baseline".
 // bytes_per_second counts every array read or written once (the "arrays"
 // counter says how many), so a kernel can be compared with memcpy and triad.
-// The benchmarks behind the issue-3 goals at 64 MiB run at least 0.5 s, which
+// The benchmarks behind the goals at 64 MiB run at least 0.5 s, which
 // adds "/min_time:0.500" to their names.
 // The threads benchmarks are threads_<kernel>/<isa>/<threads>: one batch
 // split by rows over 1 to nproc threads, timed in wall-clock time, with a
@@ -449,7 +449,7 @@ void run_benchmark(benchmark::State &state, Kernel k, int isa, size_t bytes)
     state.counters["arrays"] = static_cast<double>(arrays);
 }
 
-// The issue-3 goals compare q_sample_randn, triad and the scalar Philox loop
+// The goals compare q_sample_randn, triad and the scalar Philox loop
 // at 64 MiB per array, where one call of the loop takes about 0.3 s. These
 // run at least kGoalMinTime, so that a goal does not rest on one sample.
 constexpr size_t kGoalBytes = size_t{64} << 20;

@@ -41,7 +41,7 @@ def main():
                 ax.plot(x, y, marker="o", markersize=3, label=isa)
         if triad[0]:
             ax.plot(*triad, color="black", linestyle="--", linewidth=1, label="triad")
-        if kernel == "q_sample_randn":  # the plain scalar loop of the issue-3 goal
+        if kernel == "q_sample_randn":  # the plain scalar loop of the goals
             x, y = series("scalar_philox_loop", "baseline")
             if x:
                 ax.plot(x, y, color="gray", linestyle=":", label="scalar Philox loop")

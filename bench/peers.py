@@ -5,7 +5,7 @@ usage: peers.py --out PEERS.json [--quick]
 
 One thread, as diffkern-bench's single-thread benchmarks. Each peer runs
 idiomatic code (which allocates its results) on float32 arrays of 64 MiB
-(16M floats, the size of the issue-3 goals) and 64 KiB (in L2); --quick only
+(16M floats, the size of the goals) and 64 KiB (in L2); --quick only
 the small size. The work, with the bench's schedule (linear, T = 1000,
 t = 500) so the coefficients are the same:
   q_sample_randn  xt = a*x0 + b*eps with eps drawn in the call (eps kept)

@@ -3,7 +3,7 @@
 
 usage: report.py BENCH.json [--peers PEERS.json]
 
-Sections: the machine; every kernel x ISA x size; the issue-3 goals of the
+Sections: the machine; every kernel x ISA x size; the goals of the
 fused noise kernels; the threads benchmark; the peers (numpy, torch) of
 bench/peers.py when PEERS.json is given and exists.
 
@@ -28,9 +28,9 @@ KERNELS = ["q_sample", "p_step", "p_step_v", "randn", "q_sample_randn", "q_sampl
            "p_step_randn", "p_step_randn_v"]
 BASELINES = ["memcpy", "triad", "fused_loop", "scalar_philox_loop"]
 
-GOAL_BYTES = 64 << 20  # 16M floats per array, where the issue-3 goals are set
+GOAL_BYTES = 64 << 20  # 16M floats per array, where the goals are set
 # ISA -> (largest q_sample_randn time over triad time, smallest speed-up over
-# the scalar Philox + libm loop), from issue 3.
+# the scalar Philox + libm loop).
 GOALS = {"avx2": (2.5, 8.0), "avx512": (1.5, 13.0)}
 
 # Peer work -> the diffkern benchmark doing the same work (bench/peers.py).
@@ -96,8 +96,9 @@ def load(path):
 
 
 def table(header, rows, left=1):
-    """Aligned text: the first `left` columns left-aligned, the rest right."""
-    rows = [[str(v) for v in r] for r in rows]
+    """Aligned text: the first `left` columns left-aligned, the rest right.
+    Short rows are padded with empty cells."""
+    rows = [[str(v) for v in r] + [""] * (len(header) - len(r)) for r in rows]
     widths = [max(len(r[c]) for r in rows + [header]) for c in range(len(header))]
     lines = []
     for r in [header] + rows:
@@ -172,7 +173,7 @@ def goal_size(results):
 
 def print_goals(results):
     size = goal_size(results)
-    print("Issue-3 goals: q_sample_randn with eps_out (x0 -> xt, eps) at 16M floats per array")
+    print("Goals: q_sample_randn with eps_out (x0 -> xt, eps) at 16M floats per array")
     if size is None:
         print("  not measured: the run has no q_sample_randn, triad and scalar_philox_loop of one size\n")
         return
@@ -186,7 +187,7 @@ def print_goals(results):
     for isa, (max_ratio, min_speedup) in GOALS.items():
         r = results.get(("q_sample_randn", isa, size))
         if not r or not r.ns:
-            rows.append([isa, "not measured", "", "", "", "", ""])
+            rows.append([isa, "-", "-", f"<= {max_ratio}", "not measured here", "-", f">= {min_speedup:g}x"])
             continue
         ratio, speedup = r.ns / triad, base / r.ns
 
