@@ -10,7 +10,7 @@ Needs matplotlib (Debian: python3-matplotlib); without it, says so and exits
 """
 import sys
 
-from report import ISAS, KERNELS, human, load
+from report import GOAL_KERNEL, human, kernels_and_isas, load
 
 
 def main():
@@ -29,19 +29,22 @@ def main():
         pts = sorted((k[2], r.gbps) for k, r in results.items() if k[:2] == (kernel, isa) and r.gbps)
         return [p[0] for p in pts], [p[1] for p in pts]
 
-    kernels = [k for k in KERNELS if any(key[0] == k for key in results)]
+    kernels, _, isas = kernels_and_isas(results, ctx)
+    if not kernels:
+        print("chart: no kernel results; no chart", file=sys.stderr)
+        return 1
     cols = 4
     rows = (len(kernels) + cols - 1) // cols
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.4 * rows), sharex=True, squeeze=False)
     triad = series("triad", "baseline")
     for ax, kernel in zip(axes.flat, kernels):
-        for isa in ISAS:
+        for isa in isas:
             x, y = series(kernel, isa)
             if x:
                 ax.plot(x, y, marker="o", markersize=3, label=isa)
         if triad[0]:
             ax.plot(*triad, color="black", linestyle="--", linewidth=1, label="triad")
-        if kernel == "q_sample_randn":  # the plain scalar loop of the goals
+        if kernel == GOAL_KERNEL:  # the plain scalar loop of the goals
             x, y = series("scalar_philox_loop", "baseline")
             if x:
                 ax.plot(x, y, color="gray", linestyle=":", label="scalar Philox loop")

@@ -8,10 +8,11 @@ idiomatic code (which allocates its results) on float32 arrays of 64 MiB
 (16M floats, the size of the goals) and 64 KiB (in L2); --quick only
 the small size. The work, with the bench's schedule (linear, T = 1000,
 t = 500) so the coefficients are the same:
-  q_sample_randn  xt = a*x0 + b*eps with eps drawn in the call (eps kept)
-  q_sample        the same with eps given
-  p_step_randn    x_prev = c_out*(xt - c_eps*eps_hat) + sigma*z, z drawn
-  p_step          the same with z given
+  q_sample_randn     xt = a*x0 + b*eps with eps drawn in the call (eps kept)
+  q_sample           the same with eps given
+  p_step_eps_randn   x_prev = c_out*(xt - c_eps*eps_hat) + sigma*z, z drawn
+  p_step_eps         the same with z given
+Each work is named after the diffkern kernel that does it.
 A library that is not installed is skipped (and noted in the JSON).
 report.py matches each result with the diffkern benchmark of the same work.
 """
@@ -32,7 +33,7 @@ T, T_STEP, BETA_START, BETA_END = 1000, 500, 1e-4, 0.02
 
 def coefficients():
     """(a, b, c_out, c_eps, sigma) of q_sample and the epsilon p_step at
-    T_STEP, as diffkern-bench computes them (DESIGN.md section 1)."""
+    T_STEP, as diffkern-bench computes them (README: conventions)."""
     betas = [BETA_START + (BETA_END - BETA_START) * i / (T - 1) for i in range(T)]
     abar = [1.0]
     for beta in betas:
@@ -72,9 +73,9 @@ def numpy_peers(n, k):
     return np.__version__, [
         ("q_sample_randn", "a*x0 + b*rng.standard_normal(n, dtype=float32)", q_sample_randn),
         ("q_sample", "a*x0 + b*eps", lambda: a * x0 + b * eps),
-        ("p_step_randn", "c_out*(xt - c_eps*eps_hat) + sigma*rng.standard_normal(n)",
+        ("p_step_eps_randn", "c_out*(xt - c_eps*eps_hat) + sigma*rng.standard_normal(n)",
          lambda: c_out * (x0 - c_eps * eps) + sigma * rng.standard_normal(n, dtype=np.float32)),
-        ("p_step", "c_out*(xt - c_eps*eps_hat) + sigma*z", lambda: c_out * (x0 - c_eps * eps) + sigma * z),
+        ("p_step_eps", "c_out*(xt - c_eps*eps_hat) + sigma*z", lambda: c_out * (x0 - c_eps * eps) + sigma * z),
     ]
 
 
@@ -92,9 +93,9 @@ def torch_peers(n, k):
     return torch.__version__, [
         ("q_sample_randn", "x0*a + torch.randn_like(x0)*b", q_sample_randn),
         ("q_sample", "x0*a + eps*b", lambda: x0 * a + eps * b),
-        ("p_step_randn", "(xt - eps_hat*c_eps)*c_out + torch.randn_like(xt)*sigma",
+        ("p_step_eps_randn", "(xt - eps_hat*c_eps)*c_out + torch.randn_like(xt)*sigma",
          lambda: (x0 - eps * c_eps) * c_out + torch.randn_like(x0) * sigma),
-        ("p_step", "(xt - eps_hat*c_eps)*c_out + z*sigma", lambda: (x0 - eps * c_eps) * c_out + z * sigma),
+        ("p_step_eps", "(xt - eps_hat*c_eps)*c_out + z*sigma", lambda: (x0 - eps * c_eps) * c_out + z * sigma),
     ]
 
 

@@ -3,9 +3,13 @@
 
 usage: report.py BENCH.json [--peers PEERS.json]
 
-Sections: the machine; every kernel x ISA x size; the goals of the
-fused noise kernels; the threads benchmark; the peers (numpy, torch) of
+Sections: the machine; every kernel x ISA x size; the goals of the fused
+noise kernels; the threads benchmark; the peers (numpy, torch) of
 bench/peers.py when PEERS.json is given and exists.
+
+The kernels and ISAs come from the bench's JSON context (diffkern_kernels,
+diffkern_isas, in the library's order), so this file has no list of its own
+and reports whatever subset of ISAs a host ran.
 
 GB/s is 1e9 bytes/s of (arrays read + written) x bytes per array, from CPU
 time as the bench counts it (wall time for the threads benchmark). ns/elem is
@@ -22,20 +26,11 @@ import statistics
 import sys
 from collections import defaultdict
 
-ISAS = ["scalar", "sse41", "avx2", "avx512", "neon"]
-# The library's kernels, in report order, and the baselines after them.
-KERNELS = ["q_sample", "p_step", "p_step_v", "randn", "q_sample_randn", "q_sample_randn_noeps",
-           "p_step_randn", "p_step_randn_v"]
-BASELINES = ["memcpy", "triad", "fused_loop", "scalar_philox_loop"]
-
 GOAL_BYTES = 64 << 20  # 16M floats per array, where the goals are set
+GOAL_KERNEL = "q_sample_randn"  # x0 -> xt and eps, the noise drawn in the call
 # ISA -> (largest q_sample_randn time over triad time, smallest speed-up over
 # the scalar Philox + libm loop).
 GOALS = {"avx2": (2.5, 8.0), "avx512": (1.5, 13.0)}
-
-# Peer work -> the diffkern benchmark doing the same work (bench/peers.py).
-PEER_MATCH = {"q_sample_randn": "q_sample_randn", "q_sample": "q_sample",
-              "p_step_randn": "p_step_randn", "p_step": "p_step"}
 
 
 def cpu_model():
@@ -95,6 +90,23 @@ def load(path):
     return results, data.get("context", {})
 
 
+def ordered(names, context_list):
+    """names in the order of the context's comma-separated list, then any
+    others in their own order."""
+    order = [n for n in (context_list or "").split(",") if n]
+    return [n for n in order if n in names] + [n for n in names if n not in order]
+
+
+def kernels_and_isas(results, ctx):
+    """(library kernels, baselines, ISAs) present in the results, in report order."""
+    seen = list(dict.fromkeys(k[0] for k in results if not k[0].startswith("threads_")))
+    baselines = [n for n in seen if any(k[0] == n and k[1] == "baseline" for k in results)]
+    kernels = ordered([n for n in seen if n not in baselines], ctx.get("diffkern_kernels"))
+    isas = ordered(list(dict.fromkeys(k[1] for k in results if k[1] != "baseline"
+                                      and not k[0].startswith("threads_"))), ctx.get("diffkern_isas"))
+    return kernels, baselines, isas
+
+
 def table(header, rows, left=1):
     """Aligned text: the first `left` columns left-aligned, the rest right.
     Short rows are padded with empty cells."""
@@ -119,20 +131,21 @@ def print_machine(ctx):
     print(f"machine:   {cpu_model()} ({platform.machine()}), "
           f"{ctx.get('diffkern_cpus') or len(os.sched_getaffinity(0))} cores; caches {caches or '?'}")
     print(f"diffkern:  {ctx.get('diffkern_version', '?')}, ISAs detected: "
-          f"{ctx.get('diffkern_isas_supported', '?')}; default {ctx.get('diffkern_isa_active', '?')}")
+          f"{ctx.get('diffkern_isas_supported', '?')}; benchmarked: {ctx.get('diffkern_isas_benched', '?')}; "
+          f"default {ctx.get('diffkern_isa_active', '?')}")
     print(f"built by:  {ctx.get('diffkern_bench_compiler', '?')}")
     date = ctx.get("date") or datetime.datetime.now().isoformat(timespec="seconds")
     print(f"run:       {date}" + (f", load average at start {load_avg[0]:.2f}" if load_avg else ""))
     print()
 
 
-def print_kernels(results):
+def print_kernels(results, ctx):
     print("Kernels, one thread. GB/s counts every array read or written; ns/elem is per")
     print("float; 'of triad' = GB/s / triad GB/s at that size; 'vs scalar' = speed-up over")
-    print("the scalar ISA.")
-    isas = [i for i in ISAS if any(k[1] == i for k in results)]
+    print("the scalar ISA. <kernel>-<arrays>: without those optional arrays.")
+    kernels, baselines, isas = kernels_and_isas(results, ctx)
     rows = []
-    for kernel in KERNELS + BASELINES:
+    for kernel in kernels + baselines:
         sizes = sorted({k[2] for k in results if k[0] == kernel})
         for size in sizes:
             triad = results.get(("triad", "baseline", size))
@@ -165,7 +178,7 @@ def goal_size(results):
     def complete(size):
         return all(results.get(k) and results[k].ns for k in
                    [("triad", "baseline", size), ("scalar_philox_loop", "baseline", size)])
-    sizes = sorted({k[2] for k in results if k[0] == "q_sample_randn"}, reverse=True)
+    sizes = sorted({k[2] for k in results if k[0] == GOAL_KERNEL}, reverse=True)
     if GOAL_BYTES in sizes and complete(GOAL_BYTES):
         return GOAL_BYTES
     return next((s for s in sizes if complete(s)), None)
@@ -173,9 +186,9 @@ def goal_size(results):
 
 def print_goals(results):
     size = goal_size(results)
-    print("Goals: q_sample_randn with eps_out (x0 -> xt, eps) at 16M floats per array")
+    print(f"Goals: {GOAL_KERNEL} with eps_out (x0 -> xt, eps) at 16M floats per array")
     if size is None:
-        print("  not measured: the run has no q_sample_randn, triad and scalar_philox_loop of one size\n")
+        print(f"  not measured: the run has no {GOAL_KERNEL}, triad and scalar_philox_loop of one size\n")
         return
     if size != GOAL_BYTES:
         print(f"  (this run stops below 64 MiB: figures at {human(size)}, not the goals' size)")
@@ -185,7 +198,7 @@ def print_goals(results):
           f"at {human(size)} per array")
     rows = []
     for isa, (max_ratio, min_speedup) in GOALS.items():
-        r = results.get(("q_sample_randn", isa, size))
+        r = results.get((GOAL_KERNEL, isa, size))
         if not r or not r.ns:
             rows.append([isa, "-", "-", f"<= {max_ratio}", "not measured here", "-", f">= {min_speedup:g}x"])
             continue
@@ -237,7 +250,7 @@ def print_peers(results, ctx, peers_path):
     print(f"Each is compared with the diffkern benchmark doing the same work on {isa}, the default ISA.")
     rows = []
     for p in peers.get("results", []):
-        kernel = PEER_MATCH.get(p["work"], "?")
+        kernel = p["work"]  # peers.py names its work after the diffkern kernel doing it
         mine = results.get((kernel, isa, p["bytes_per_array"]))
         theirs = p["ns_per_element"]
         ours = verdict = "-"
@@ -259,7 +272,7 @@ def main():
     args = ap.parse_args()
     results, ctx = load(args.bench_json)
     print_machine(ctx)
-    print_kernels(results)
+    print_kernels(results, ctx)
     print_goals(results)
     print_threads(results)
     if args.peers:

@@ -10,6 +10,17 @@ enum {
     DK_CPU_NEON = 1u << 4
 };
 
+/* What the scalar_fma build needs. On x86-64 it executes FMA instructions
+ * (-mfma), and SLEEF's purecfma functions, which it calls for the noise,
+ * were compiled for AVX2 as well (Debian's libsleef: Sleef_sincospif1_u35purecfma
+ * uses vpbroadcastb and vpblendd). A CPU with FMA3 but no AVX2 (AMD
+ * Piledriver, qemu's Opteron_G5) therefore runs scalar_plain. */
+#if defined(__x86_64__) || defined(__i386__)
+#define DK_CPU_SCALAR_FMA (DK_CPU_FMA | DK_CPU_AVX2)
+#else
+#define DK_CPU_SCALAR_FMA 0
+#endif
+
 /* The DK_CPU_* bits this CPU and OS support. Runs cpuid: call it once. */
 unsigned dk_cpu_detect(void);
 

@@ -11,49 +11,18 @@
 #include "cpu.h"
 #include "dk_config.h"
 
-/* The optional builds: NULL where meson did not build one (dk_config.h). */
-#if DK_HAVE_SSE41
-#define KERNELS_SSE41 &dk_kernels_sse41
-#else
-#define KERNELS_SSE41 NULL
-#endif
-#if DK_HAVE_AVX2
-#define KERNELS_AVX2 &dk_kernels_avx2
-#else
-#define KERNELS_AVX2 NULL
-#endif
-#if DK_HAVE_AVX512
-#define KERNELS_AVX512 &dk_kernels_avx512
-#else
-#define KERNELS_AVX512 NULL
-#endif
-#if DK_HAVE_NEON
-#define KERNELS_NEON &dk_kernels_neon
-#else
-#define KERNELS_NEON NULL
-#endif
-
-/* On x86-64 scalar_fma executes FMA instructions (-mfma), and SLEEF's
- * purecfma functions, which it calls for the noise, were compiled for AVX2
- * as well (Debian's Sleef_sincospif1_u35purecfma uses vpbroadcastb): a CPU
- * with FMA3 but no AVX2 (AMD Piledriver, qemu's Opteron_G5) runs the plain
- * scalar build, or it would die of SIGILL. */
-#if defined(__x86_64__)
-#define SCALAR_FMA_NEEDS (DK_CPU_FMA | DK_CPU_AVX2)
-#else
-#define SCALAR_FMA_NEEDS 0
-#endif
-
 static const dk_variant_info variants[DK_VARIANT_COUNT] = {
-    /* name, kernels, CPU needs, fused, public ISA, width */
-    [DK_VARIANT_SCALAR_PLAIN] = {"scalar_plain", &dk_kernels_scalar_plain, 0, 0, DK_ISA_SCALAR, 1},
-    /* Built with -mfma on x86-64: it runs where every fused x86 build runs. */
-    [DK_VARIANT_SCALAR_FMA] = {"scalar_fma", &dk_kernels_scalar_fma, SCALAR_FMA_NEEDS, 1, DK_ISA_SCALAR, 1},
-    [DK_VARIANT_SSE41] = {"sse41", KERNELS_SSE41, DK_CPU_SSE41, 0, DK_ISA_SSE41, 4},
-    [DK_VARIANT_AVX2] = {"avx2", KERNELS_AVX2, DK_CPU_AVX2 | DK_CPU_FMA, 1, DK_ISA_AVX2, 8},
-    [DK_VARIANT_AVX512] = {"avx512", KERNELS_AVX512, DK_CPU_AVX512, 1, DK_ISA_AVX512, 16},
-    [DK_VARIANT_NEON] = {"neon", KERNELS_NEON, DK_CPU_NEON, 1, DK_ISA_NEON, 4},
+#define DK_VARIANT(name, isa, fused, width, cpu_needs)                                                       \
+    [DK_VARIANT_##name] = {#name, isa, fused, width, cpu_needs},
+#include "variant_list.h"
+#undef DK_VARIANT
 };
+
+/* The builds meson made: DK_BUILT_VARIANTS (dk_config.h) is DK_BUILT(name)
+ * for each of them; the others stay NULL. */
+#define DK_BUILT(name) [DK_VARIANT_##name] = &dk_kernels_##name,
+static const dk_kernels *const built[DK_VARIANT_COUNT] = {DK_BUILT_VARIANTS};
+#undef DK_BUILT
 
 static const char *const isa_names[DK_ISA_COUNT] = {"scalar", "sse41", "avx2", "avx512", "neon"};
 
@@ -62,35 +31,42 @@ static const char *const isa_names[DK_ISA_COUNT] = {"scalar", "sse41", "avx2", "
 static unsigned cpu_features;
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 /* The active variant: written by init and by dk_isa_select. */
-static _Atomic int active_variant = DK_VARIANT_SCALAR_PLAIN;
+static _Atomic int active_variant = DK_VARIANT_scalar_plain;
 
 const dk_variant_info *dk_variant_get(dk_variant v)
 {
     return (unsigned)v < DK_VARIANT_COUNT ? &variants[v] : NULL;
 }
 
-static int variant_runs_on(dk_variant v, unsigned features)
+const dk_kernels *dk_variant_kernels(dk_variant v)
 {
-    const dk_variant_info *info = dk_variant_get(v);
-    return info && info->kernels && (info->cpu_needs & ~features) == 0;
+    return (unsigned)v < DK_VARIANT_COUNT ? built[v] : NULL;
 }
 
+dk_variant dk_variant_by_name(const char *name)
+{
+    for (int v = 0; v < DK_VARIANT_COUNT; v++)
+        if (strcmp(name, variants[v].name) == 0)
+            return (dk_variant)v;
+    return DK_VARIANT_COUNT;
+}
+
+static int variant_runs_on(dk_variant v, unsigned features)
+{
+    return dk_variant_kernels(v) && (variants[v].cpu_needs & ~features) == 0;
+}
+
+/* The build behind a public ISA: its own, or for scalar the fused build
+ * where it runs and the plain one elsewhere. DK_VARIANT_COUNT for none. */
 static dk_variant variant_of_isa_on(dk_isa isa, unsigned features)
 {
-    switch (isa) {
-    case DK_ISA_SCALAR:
-        return variant_runs_on(DK_VARIANT_SCALAR_FMA, features) ? DK_VARIANT_SCALAR_FMA
-                                                                : DK_VARIANT_SCALAR_PLAIN;
-    case DK_ISA_SSE41:
-        return DK_VARIANT_SSE41;
-    case DK_ISA_AVX2:
-        return DK_VARIANT_AVX2;
-    case DK_ISA_AVX512:
-        return DK_VARIANT_AVX512;
-    case DK_ISA_NEON:
-    default:
-        return DK_VARIANT_NEON;
-    }
+    if (isa == DK_ISA_SCALAR)
+        return variant_runs_on(DK_VARIANT_scalar_fma, features) ? DK_VARIANT_scalar_fma
+                                                                : DK_VARIANT_scalar_plain;
+    for (int v = 0; v < DK_VARIANT_COUNT; v++)
+        if (variants[v].isa == isa)
+            return (dk_variant)v;
+    return DK_VARIANT_COUNT;
 }
 
 static dk_isa isa_from_name(const char *name)
@@ -117,8 +93,9 @@ static void dispatch_init(void)
     const char *forced = getenv("DIFFKERN_ISA");
     if (forced && *forced) {
         const dk_isa isa = isa_from_name(forced);
-        const dk_variant v = variant_of_isa_on(isa, features);
-        if ((unsigned)isa < DK_ISA_COUNT && variant_runs_on(v, features))
+        const dk_variant v =
+            (unsigned)isa < DK_ISA_COUNT ? variant_of_isa_on(isa, features) : DK_VARIANT_COUNT;
+        if (variant_runs_on(v, features))
             best = v;
         else
             fprintf(stderr, "diffkern: DIFFKERN_ISA=%s is not an ISA this build and CPU run; using %s\n",
@@ -139,13 +116,13 @@ dk_variant dk_variant_of_isa(dk_isa isa) { return variant_of_isa_on(isa, feature
 
 dk_variant dk_variant_reference(dk_variant v)
 {
-    return variants[v].fused ? DK_VARIANT_SCALAR_FMA : DK_VARIANT_SCALAR_PLAIN;
+    return variants[v].fused ? DK_VARIANT_scalar_fma : DK_VARIANT_scalar_plain;
 }
 
 const dk_kernels *dk_active_kernels(void)
 {
     features_after_init();
-    return variants[atomic_load(&active_variant)].kernels;
+    return built[atomic_load(&active_variant)];
 }
 
 const char *dk_isa_name(dk_isa isa) { return (unsigned)isa < DK_ISA_COUNT ? isa_names[isa] : "unknown"; }

@@ -1,32 +1,37 @@
-/* Internal dispatch interface: the kernel builds ("variants") and the active
- * table. Tests and the benchmark use it to reach every build directly. */
+/* Internal dispatch interface: the kernel builds ("variants"), the active
+ * table, and the kernel rows as data. Tests and the bench use it to reach
+ * every build directly. */
 #ifndef DK_DISPATCH_H
 #define DK_DISPATCH_H
 
 #include "kernels.h"
 
-/* Every build of the kernel bodies. The public "scalar" ISA is scalar_fma
- * where the CPU has FMA and scalar_plain otherwise; tests use both. */
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Every build of kernel_list.h, from variant_list.h: DK_VARIANT_<name>. */
 typedef enum dk_variant {
-    DK_VARIANT_SCALAR_PLAIN,
-    DK_VARIANT_SCALAR_FMA,
-    DK_VARIANT_SSE41,
-    DK_VARIANT_AVX2,
-    DK_VARIANT_AVX512,
-    DK_VARIANT_NEON,
+#define DK_VARIANT(name, isa, fused, width, cpu_needs) DK_VARIANT_##name,
+#include "variant_list.h"
+#undef DK_VARIANT
     DK_VARIANT_COUNT
 } dk_variant;
 
 typedef struct dk_variant_info {
-    const char *name;          /* "scalar_plain", "avx2", ... */
-    const dk_kernels *kernels; /* NULL where this build lacks it */
-    unsigned cpu_needs;        /* DK_CPU_* bits the CPU must have */
-    int fused;                 /* 1: fused family, 0: plain family */
-    dk_isa isa;                /* the public ISA it serves */
-    int width;                 /* floats per vector */
+    const char *name;   /* "scalar_plain", "avx2", ... */
+    dk_isa isa;         /* the public ISA it serves */
+    int fused;          /* 1: fused family, 0: plain family */
+    int width;          /* floats per vector */
+    unsigned cpu_needs; /* DK_CPU_* bits the CPU must have */
 } dk_variant_info;
 
+/* NULL for a value outside the enum. */
 const dk_variant_info *dk_variant_get(dk_variant v);
+/* Its table of kernels; NULL where this library lacks the build. */
+const dk_kernels *dk_variant_kernels(dk_variant v);
+/* The variant of that name, or DK_VARIANT_COUNT. */
+dk_variant dk_variant_by_name(const char *name);
 /* Built into this library, and this CPU runs it. */
 int dk_variant_runs(dk_variant v);
 /* The variant the public ISA selects on this CPU. */
@@ -38,5 +43,23 @@ dk_variant dk_variant_reference(dk_variant v);
 dk_status dk_variant_select(dk_variant v);
 /* The kernels in use now (initializing dispatch on first use). */
 const dk_kernels *dk_active_kernels(void);
+
+/* A row of kernel_list.h as data. */
+typedef struct dk_kernel_desc {
+    const char *name;
+    const char *arrays; /* as written in the row */
+    unsigned uses;      /* DK_USES_* and DK_WRITES_WORDS */
+    int inputs, outputs;
+    unsigned optional;            /* bit i: in[i] may be NULL; bit DK_MAX_IN + k: out[k] */
+    char in_names[DK_MAX_IN][24]; /* without the '?' */
+    char out_names[DK_MAX_OUT][24];
+} dk_kernel_desc;
+
+/* Fills *d for kernel id; 0 for an id outside the list. */
+int dk_kernel_describe(dk_kernel_id id, dk_kernel_desc *d);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* DK_DISPATCH_H */

@@ -5,40 +5,31 @@
 
 const char *dk_version(void) { return DK_VERSION_STRING; }
 
+static const char *const status_strings[] = {
+    [DK_OK] = "success",
+    [DK_ERR_NULL_POINTER] = "a required pointer is NULL",
+    [DK_ERR_TIMESTEP] = "a timestep is outside its domain (0..T for q_sample, 1..T for p_step)",
+    [DK_ERR_SIZE_OVERFLOW] = "rows * dim floats overflow the address space",
+    [DK_ERR_OVERLAP] = "an output partially overlaps another array (only exact in-place aliasing is allowed)",
+    [DK_ERR_PREDICTION] = "opts->prediction is not a dk_prediction",
+    [DK_ERR_VARIANCE] = "opts->variance is not a dk_variance",
+    [DK_ERR_CLIP] = "opts->clip is negative or NaN",
+    [DK_ERR_SCHEDULE_KIND] = "the schedule kind is not a dk_beta_schedule",
+    [DK_ERR_STEPS] = "the number of steps T is less than 1",
+    [DK_ERR_BETA] = ("a beta is not in (0, 1), or an alpha_bar is too small for float coefficients "
+                     "(1/sqrt(alpha_bar) overflows a float) or so close to 1 that 1 - alpha_bar rounds to 0"),
+    [DK_ERR_OUT_OF_MEMORY] = "out of memory",
+    [DK_ERR_ISA_INVALID] = "the value is not a dk_isa",
+    [DK_ERR_ISA_UNSUPPORTED] = "the ISA is not built into this library or this CPU lacks it",
+    [DK_ERR_NOISE_RANGE] = "noise.offset + the element count exceeds 2^64 - 1",
+};
+/* A status added to the enum needs its string here and DK_STATUS_COUNT raised. */
+_Static_assert(sizeof status_strings / sizeof status_strings[0] == DK_STATUS_COUNT,
+               "one string per dk_status, and DK_STATUS_COUNT up to date");
+
 const char *dk_status_str(dk_status s)
 {
-    switch (s) {
-    case DK_OK:
-        return "success";
-    case DK_ERR_NULL_POINTER:
-        return "a required pointer is NULL";
-    case DK_ERR_TIMESTEP:
-        return "a timestep is outside its domain (0..T for q_sample, 1..T for p_step)";
-    case DK_ERR_SIZE_OVERFLOW:
-        return "rows * dim floats overflow the address space";
-    case DK_ERR_OVERLAP:
-        return "an output partially overlaps another array (only exact in-place aliasing is allowed)";
-    case DK_ERR_PREDICTION:
-        return "opts->prediction is not a dk_prediction";
-    case DK_ERR_VARIANCE:
-        return "opts->variance is not a dk_variance";
-    case DK_ERR_CLIP:
-        return "opts->clip is negative or NaN";
-    case DK_ERR_SCHEDULE_KIND:
-        return "the schedule kind is not a dk_beta_schedule";
-    case DK_ERR_STEPS:
-        return "the number of steps T is less than 1";
-    case DK_ERR_BETA:
-        return "a beta is not in (0, 1), or an alpha_bar is too small for float coefficients "
-               "(1/sqrt(alpha_bar) overflows a float) or so close to 1 that 1 - alpha_bar rounds to 0";
-    case DK_ERR_OUT_OF_MEMORY:
-        return "out of memory";
-    case DK_ERR_ISA_INVALID:
-        return "the value is not a dk_isa";
-    case DK_ERR_ISA_UNSUPPORTED:
-        return "the ISA is not built into this library or this CPU lacks it";
-    case DK_ERR_NOISE_RANGE:
-        return "noise.offset + the element count exceeds 2^64 - 1";
-    }
+    if ((unsigned)s < DK_STATUS_COUNT && status_strings[s])
+        return status_strings[s];
     return "unknown dk_status";
 }

@@ -1,6 +1,10 @@
 /* diffkern: SIMD kernels for denoising diffusion models (DDPM, DDIM).
  *
- * Conventions (see README.md for the full text):
+ * README.md has the full text; doc/numerics.md the numerics contract (what
+ * is bit-identical where, the bounds between families, NaN, rounding
+ * mode); doc/noise.md the exact specification of the noise.
+ *
+ * Conventions:
  * - Timesteps are 1-based as in the DDPM paper: betas are beta_1..beta_T and
  *   alpha_bar_0 = 1. A 0-based diffusers timestep k is t = k + 1 here.
  * - Arrays are [rows x dim] row-major floats; row r uses timestep t[r].
@@ -10,7 +14,10 @@
  *   elements (rows == 0 for t, rows * dim == 0 for the float arrays).
  * - An output may alias an input exactly (in place). Partial overlap of an
  *   output with any other array is rejected with DK_ERR_OVERLAP.
- * - NaN and Inf propagate as IEEE-754 says.
+ * - NaN and Inf propagate as IEEE-754 says. A NaN result is NaN on every
+ *   ISA, but its sign and payload are not specified (doc/numerics.md).
+ * - The kernels assume the default floating-point environment: round to
+ *   nearest, no flush-to-zero (the noise changes under other rounding modes).
  * - All functions are thread-safe; a dk_schedule is immutable once created
  *   and may be shared by any number of threads.
  */
@@ -49,12 +56,15 @@ typedef enum dk_status {
     DK_ERR_CLIP,            /* opts->clip is negative or NaN */
     DK_ERR_SCHEDULE_KIND,   /* kind is not a dk_beta_schedule */
     DK_ERR_STEPS,           /* T < 1 */
-    DK_ERR_BETA,            /* a beta (or beta_start/beta_end) is not in (0, 1) */
+    DK_ERR_BETA,            /* a beta (or beta_start/beta_end) is not in (0, 1), or an alpha_bar_t is
+                               too small for the float coefficients (1 / sqrt(alpha_bar_t) overflows
+                               a float) or so close to 1 that 1 - alpha_bar_t rounds to 0 */
     DK_ERR_OUT_OF_MEMORY,   /* an allocation failed */
     DK_ERR_ISA_INVALID,     /* the value is not a dk_isa */
     DK_ERR_ISA_UNSUPPORTED, /* the ISA is not built in or this CPU lacks it */
     DK_ERR_NOISE_RANGE      /* noise.offset + the element count exceeds 2^64 - 1 */
 } dk_status;
+#define DK_STATUS_COUNT 15 /* DK_OK and the errors: 0 .. DK_STATUS_COUNT - 1 */
 
 /* A short English description of s; never NULL. */
 DK_API const char *dk_status_str(dk_status s);
@@ -90,11 +100,17 @@ typedef enum dk_beta_schedule {
                               beta_start and beta_end are ignored */
     DK_BETA_SIGMOID        /* sigmoid(linspace(-6, 6, T)) * (end - start) + start */
 } dk_beta_schedule;
+#define DK_BETA_SCHEDULE_COUNT 4
 
 typedef struct dk_schedule dk_schedule; /* opaque, immutable, thread-safe */
 
 /* Every resulting beta must lie in (0, 1); for linear, scaled_linear and
- * sigmoid, beta_start and beta_end must lie in (0, 1) too. */
+ * sigmoid, beta_start and beta_end must lie in (0, 1) too. The schedule is
+ * also refused (DK_ERR_BETA) when alpha_bar_t gets so small that a float
+ * coefficient overflows (1 / sqrt(alpha_bar_t) > FLT_MAX, about alpha_bar_t
+ * < 1e-77), or underflows to 0 in double: for example linear 0.1 -> 0.3 with
+ * T = 1000, sigmoid 0.5 -> 0.9 with T = 1000, or linear 1e-4 -> 0.02 with
+ * T = 100000. */
 DK_API dk_status dk_schedule_create(dk_schedule **out, dk_beta_schedule kind, int32_t T, double beta_start,
                                     double beta_end);
 /* betas[0] is beta_1; each must lie in (0, 1). The array is copied. */
@@ -108,7 +124,9 @@ DK_API double dk_schedule_posterior_variance(const dk_schedule *s, int32_t t); /
 /* ---- kernels ------------------------------------------------------------- */
 
 typedef enum dk_prediction { DK_PRED_EPSILON, DK_PRED_SAMPLE, DK_PRED_V } dk_prediction;
+#define DK_PRED_COUNT 3
 typedef enum dk_variance { DK_VAR_FIXED_SMALL, DK_VAR_FIXED_LARGE } dk_variance;
+#define DK_VAR_COUNT 2
 typedef struct dk_step_opts {
     dk_prediction prediction;
     dk_variance variance;
@@ -118,7 +136,7 @@ typedef struct dk_step_opts {
 
 /* Counter-based standard normal noise: the normal of element index e is a
  * pure function of (seed, stream, e), Philox4x32-10 and Box-Muller as
- * DESIGN.md section 3 specifies. Every ISA of the fused family (scalar with
+ * doc/noise.md specifies. Every ISA of the fused family (scalar with
  * FMA, AVX2, AVX-512, NEON) gives the same bits, so any split of a range by
  * offset, over threads, processes or machines, gives the same noise.
  * A call over n floats uses indices offset .. offset + n - 1; in the row

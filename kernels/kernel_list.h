@@ -1,42 +1,43 @@
-/* The one list of kernels. Dispatch builds its table from it, every ISA's
- * body files define each entry, and tests and bench include it so that a new
- * kernel cannot be forgotten by any of them.
+/* The one list of kernels. Dispatch builds its tables from it, every ISA
+ * build defines each entry (dk_<name>_<variant>), and the per-ISA tests, the
+ * fuzzer and the bench walk it, so a kernel cannot be left out of any of them.
  *
- * DK_KERNEL(name, params): every kernel returns void; n counts floats.
- * Kernels with noise generate it in registers (kernels/philox.h): element i
- * of the call uses the normal of index noise->offset + i of the stream.
- * No X-macro guard: this file is included once per expansion. */
+ * DK_KERNEL(name, arrays, uses)
+ *   arrays  the float arrays of a call, "inputs -> outputs": a->in[0],
+ *           a->in[1], ... then a->out[0], ...; a name ending in '?' may be
+ *           NULL, and the kernel then neither reads nor writes it.
+ *   uses    what the kernel reads of dk_kargs besides the arrays and the
+ *           coefficients a->c: DK_USES_PRED (a->pred), DK_USES_CLIP
+ *           (a->c.clip), DK_USES_NOISE (a->noise: element i of the call has
+ *           the normal, or Philox word, of index a->noise.offset + i);
+ *           DK_WRITES_WORDS: out[0] receives raw 32-bit words, not floats.
+ * Every kernel is void f(size_t n, const dk_kargs *a) over n elements of each
+ * array. Tests and bench read the row through dk_kernel_describe().
+ * No include guard: this file is included once per expansion. */
 
-/* xt = fma(a, x0, b * eps) */
-DK_KERNEL(q_sample, (size_t n, float a, float b, const float *x0, const float *eps, float *xt))
+/* xt = fma(sqrt_abar, x0, sqrt_1m_abar * eps) */
+DK_KERNEL(q_sample, "x0 eps -> xt", 0)
 
-/* The seed's epsilon form:
- * out = fma(sigma, z, c_out * fma(-c_eps, eps_hat, xt)); without z: the inner part. */
-DK_KERNEL(p_step_eps, (size_t n, const dk_step_coefs *c, const float *xt, const float *eps_hat,
-                       const float *z, float *out))
+/* The seed's epsilon form: x_prev = fma(sigma, z, c_out * fma(-c_eps, eps_hat, xt));
+ * without z the fma with sigma is left out. */
+DK_KERNEL(p_step_eps, "xt eps_hat z? -> x_prev", 0)
 
 /* The posterior-mean form: x0_hat from the prediction, clamped to
- * [-clip, clip], mu = fma(c0, x0_hat, c1 * xt), out = fma(sigma, z, mu). */
-DK_KERNEL(p_step_posterior, (size_t n, const dk_step_coefs *c, dk_prediction pred, const float *xt,
-                             const float *model_out, const float *z, float *out))
+ * [-clip, clip], mu = fma(c0, x0_hat, c1 * xt), x_prev = fma(sigma, z, mu). */
+DK_KERNEL(p_step_posterior, "xt model_out z? -> x_prev", DK_USES_PRED | DK_USES_CLIP)
 
-/* The raw Philox4x32-10 words of nblocks counters (first_block + i, stream),
- * the block counter wrapping modulo 2^64: 4 words per block (known-answer
- * tests). */
-DK_KERNEL(philox, (size_t nblocks, uint64_t seed, uint64_t stream, uint64_t first_block, uint32_t *out))
+/* Raw Philox4x32-10 words: word e is word e % 4 of block e / 4 (known-answer
+ * tests, and the source of every other noise kernel). */
+DK_KERNEL(philox, "-> words", DK_USES_NOISE | DK_WRITES_WORDS)
 
-/* out[i] = the standard normal of element noise->offset + i. */
-DK_KERNEL(randn, (size_t n, const dk_noise *noise, float *out))
+/* Standard normals. */
+DK_KERNEL(randn, "-> out", DK_USES_NOISE)
 
-/* q_sample with generated eps; eps_out (may be NULL) receives it. */
-DK_KERNEL(q_sample_randn,
-          (size_t n, float a, float b, const dk_noise *noise, const float *x0, float *eps_out, float *xt))
+/* q_sample with generated eps; eps_out, if given, receives it (it may be x0). */
+DK_KERNEL(q_sample_randn, "x0 -> xt eps_out?", DK_USES_NOISE)
 
 /* p_step_eps with generated z. */
-DK_KERNEL(p_step_eps_randn, (size_t n, const dk_step_coefs *c, const dk_noise *noise, const float *xt,
-                             const float *eps_hat, float *out))
+DK_KERNEL(p_step_eps_randn, "xt eps_hat -> x_prev", DK_USES_NOISE)
 
 /* p_step_posterior with generated z. */
-DK_KERNEL(p_step_posterior_randn,
-          (size_t n, const dk_step_coefs *c, dk_prediction pred, const dk_noise *noise, const float *xt,
-           const float *model_out, float *out))
+DK_KERNEL(p_step_posterior_randn, "xt model_out -> x_prev", DK_USES_PRED | DK_USES_CLIP | DK_USES_NOISE)

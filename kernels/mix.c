@@ -12,9 +12,11 @@ DK_INLINE void q_sample_block(size_t at, size_t part, vf a, vf b, const float *x
     vf_store_block(xt + at, q_sample_math(a, b, x, e), part);
 }
 
-void DK_FN(q_sample)(size_t n, float a, float b, const float *x0, const float *eps, float *xt)
+void DK_FN(q_sample)(size_t n, const dk_kargs *a)
 {
-    DK_FOR_BLOCKS(n, q_sample_block, vf_set1(a), vf_set1(b), x0, eps, xt);
+    const float *x0 = a->in[0], *eps = a->in[1];
+    float *xt = a->out[0];
+    DK_FOR_BLOCKS(n, q_sample_block, vf_set1(a->c.sqrt_abar), vf_set1(a->c.sqrt_1m_abar), x0, eps, xt);
 }
 
 /* ---- reverse, epsilon form ---- */
@@ -29,14 +31,15 @@ DK_INLINE void p_step_eps_block(size_t at, size_t part, const eps_consts *k, int
     vf_store_block(out + at, r, part);
 }
 
-void DK_FN(p_step_eps)(size_t n, const dk_step_coefs *c, const float *xt, const float *eps_hat,
-                       const float *z, float *out)
+void DK_FN(p_step_eps)(size_t n, const dk_kargs *a)
 {
-    const eps_consts k = eps_consts_of(c);
+    const float *xt = a->in[0], *eps_hat = a->in[1], *z = a->in[2];
+    float *x_prev = a->out[0];
+    const eps_consts k = eps_consts_of(&a->c);
     if (z)
-        DK_FOR_BLOCKS(n, p_step_eps_block, &k, 1, xt, eps_hat, z, out);
+        DK_FOR_BLOCKS(n, p_step_eps_block, &k, 1, xt, eps_hat, z, x_prev);
     else
-        DK_FOR_BLOCKS(n, p_step_eps_block, &k, 0, xt, eps_hat, z, out);
+        DK_FOR_BLOCKS(n, p_step_eps_block, &k, 0, xt, eps_hat, z, x_prev);
 }
 
 /* ---- reverse, posterior-mean form ---- */
@@ -54,32 +57,29 @@ DK_INLINE void p_step_posterior_block(size_t at, size_t part, const post_consts 
 
 /* One specialized loop per (prediction, noise): the switch inside the block
  * folds away because both are constants here. */
-#define POSTERIOR_LOOP(pred, noisy)                                                                          \
-    DK_FOR_BLOCKS(n, p_step_posterior_block, &k, pred, noisy, xt, model_out, z, out)
+#define POSTERIOR_LOOP(pred)                                                                                 \
+    do {                                                                                                     \
+        if (z)                                                                                               \
+            DK_FOR_BLOCKS(n, p_step_posterior_block, &k, pred, 1, xt, model_out, z, x_prev);                 \
+        else                                                                                                 \
+            DK_FOR_BLOCKS(n, p_step_posterior_block, &k, pred, 0, xt, model_out, z, x_prev);                 \
+    } while (0)
 
-void DK_FN(p_step_posterior)(size_t n, const dk_step_coefs *c, dk_prediction pred, const float *xt,
-                             const float *model_out, const float *z, float *out)
+void DK_FN(p_step_posterior)(size_t n, const dk_kargs *a)
 {
-    const post_consts k = post_consts_of(c);
-    switch (pred) {
+    const float *xt = a->in[0], *model_out = a->in[1], *z = a->in[2];
+    float *x_prev = a->out[0];
+    const post_consts k = post_consts_of(&a->c);
+    switch (a->pred) {
     case DK_PRED_EPSILON:
-        if (z)
-            POSTERIOR_LOOP(DK_PRED_EPSILON, 1);
-        else
-            POSTERIOR_LOOP(DK_PRED_EPSILON, 0);
+        POSTERIOR_LOOP(DK_PRED_EPSILON);
         break;
     case DK_PRED_V:
-        if (z)
-            POSTERIOR_LOOP(DK_PRED_V, 1);
-        else
-            POSTERIOR_LOOP(DK_PRED_V, 0);
+        POSTERIOR_LOOP(DK_PRED_V);
         break;
     case DK_PRED_SAMPLE:
     default:
-        if (z)
-            POSTERIOR_LOOP(DK_PRED_SAMPLE, 1);
-        else
-            POSTERIOR_LOOP(DK_PRED_SAMPLE, 0);
+        POSTERIOR_LOOP(DK_PRED_SAMPLE);
         break;
     }
 }

@@ -5,12 +5,18 @@
 #include "philox.h"
 #include "variant.h"
 
-void DK_FN(philox)(size_t nblocks, uint64_t seed, uint64_t stream, uint64_t first_block, uint32_t *out)
+/* Word e of the call is word (offset + e) % 4 of block (offset + e) / 4: whole
+ * chunks are made and the words wanted are copied out, so any range of words
+ * (a head inside a block, a short tail) costs at most one extra chunk. */
+void DK_FN(philox)(size_t n, const dk_kargs *a)
 {
-    const philox_key k = philox_key_of(seed, stream);
-    for (size_t done = 0; done < nblocks; done += DK_CHUNK_BLOCKS) {
+    const philox_key k = philox_key_of(a->noise.seed, a->noise.stream);
+    char *out = (char *)a->out[0]; /* raw words, copied byte-wise: no type punning */
+    uint64_t block = a->noise.offset / 4;
+    size_t skip = (size_t)(a->noise.offset % 4);
+    for (size_t done = 0; done < n; block += DK_CHUNK_BLOCKS) {
         vu x[DK_BATCHES][4];
-        philox_chunk(&k, first_block + done, x); /* wraps modulo 2^64 */
+        philox_chunk(&k, block, x); /* the block counter wraps modulo 2^64 */
         uint32_t words[DK_CHUNK];
         for (int b = 0; b < DK_BATCHES; b++) {
             vf w[4];
@@ -20,16 +26,18 @@ void DK_FN(philox)(size_t nblocks, uint64_t seed, uint64_t stream, uint64_t firs
             for (int i = 0; i < 4; i++)
                 vu_storeu(words + (4 * b + i) * DK_W, vu_from_bits(w[i]));
         }
-        const size_t blocks = nblocks - done < DK_CHUNK_BLOCKS ? nblocks - done : DK_CHUNK_BLOCKS;
-        memcpy(out + 4 * done, words, 4 * blocks * sizeof(uint32_t));
+        const size_t count = n - done < DK_CHUNK - skip ? n - done : DK_CHUNK - skip;
+        memcpy(out + done * sizeof(uint32_t), words + skip, count * sizeof(uint32_t));
+        done += count;
+        skip = 0;
     }
 }
 
 DK_INLINE void randn_block(size_t at, size_t part, vf z, float *out) { vf_store_block(out + at, z, part); }
 DK_INLINE void randn_block_ahead(size_t at, float *out) { prefetch_chunk(out + at, 1); }
 
-void DK_FN(randn)(size_t n, const dk_noise *noise, float *out)
+void DK_FN(randn)(size_t n, const dk_kargs *a)
 {
-    const philox_key k = philox_key_of(noise->seed, noise->stream);
-    DK_FOR_NOISE_BLOCKS(n, &k, noise->offset, randn_block, out);
+    const philox_key k = philox_key_of(a->noise.seed, a->noise.stream);
+    DK_FOR_NOISE_BLOCKS(n, &k, a->noise.offset, randn_block, a->out[0]);
 }

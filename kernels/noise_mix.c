@@ -26,15 +26,16 @@ DK_INLINE void q_sample_randn_block_ahead(size_t at, vf a, vf b, const float *x0
         prefetch_chunk(eps_out + at, 1);
 }
 
-void DK_FN(q_sample_randn)(size_t n, float a, float b, const dk_noise *noise, const float *x0, float *eps_out,
-                           float *xt)
+void DK_FN(q_sample_randn)(size_t n, const dk_kargs *a)
 {
-    const philox_key k = philox_key_of(noise->seed, noise->stream);
-    const vf va = vf_set1(a), vb = vf_set1(b);
+    const float *x0 = a->in[0];
+    float *xt = a->out[0], *eps_out = a->out[1];
+    const philox_key k = philox_key_of(a->noise.seed, a->noise.stream);
+    const vf va = vf_set1(a->c.sqrt_abar), vb = vf_set1(a->c.sqrt_1m_abar);
     if (eps_out)
-        DK_FOR_NOISE_BLOCKS(n, &k, noise->offset, q_sample_randn_block, va, vb, x0, eps_out, xt);
+        DK_FOR_NOISE_BLOCKS(n, &k, a->noise.offset, q_sample_randn_block, va, vb, x0, eps_out, xt);
     else
-        DK_FOR_NOISE_BLOCKS(n, &k, noise->offset, q_sample_randn_block, va, vb, x0, (float *)NULL, xt);
+        DK_FOR_NOISE_BLOCKS(n, &k, a->noise.offset, q_sample_randn_block, va, vb, x0, (float *)NULL, xt);
 }
 
 /* ---- reverse, epsilon form ---- */
@@ -55,12 +56,13 @@ DK_INLINE void p_step_eps_randn_block_ahead(size_t at, const eps_consts *k, cons
     prefetch_chunk(out + at, 1);
 }
 
-void DK_FN(p_step_eps_randn)(size_t n, const dk_step_coefs *c, const dk_noise *noise, const float *xt,
-                             const float *eps_hat, float *out)
+void DK_FN(p_step_eps_randn)(size_t n, const dk_kargs *a)
 {
-    const philox_key k = philox_key_of(noise->seed, noise->stream);
-    const eps_consts ec = eps_consts_of(c);
-    DK_FOR_NOISE_BLOCKS(n, &k, noise->offset, p_step_eps_randn_block, &ec, xt, eps_hat, out);
+    const float *xt = a->in[0], *eps_hat = a->in[1];
+    float *x_prev = a->out[0];
+    const philox_key k = philox_key_of(a->noise.seed, a->noise.stream);
+    const eps_consts ec = eps_consts_of(&a->c);
+    DK_FOR_NOISE_BLOCKS(n, &k, a->noise.offset, p_step_eps_randn_block, &ec, xt, eps_hat, x_prev);
 }
 
 /* ---- reverse, posterior-mean form ---- */
@@ -82,24 +84,27 @@ DK_INLINE void p_step_posterior_randn_block_ahead(size_t at, const post_consts *
     prefetch_chunk(out + at, 1);
 }
 
-void DK_FN(p_step_posterior_randn)(size_t n, const dk_step_coefs *c, dk_prediction pred,
-                                   const dk_noise *noise, const float *xt, const float *model_out, float *out)
+/* One loop per prediction: the switch in the block folds away. */
+#define POSTERIOR_RANDN_LOOP(pred)                                                                           \
+    DK_FOR_NOISE_BLOCKS(n, &k, a->noise.offset, p_step_posterior_randn_block, &pc, pred, xt, model_out,      \
+                        x_prev)
+
+void DK_FN(p_step_posterior_randn)(size_t n, const dk_kargs *a)
 {
-    const philox_key k = philox_key_of(noise->seed, noise->stream);
-    const post_consts pc = post_consts_of(c);
-    switch (pred) { /* one loop per prediction: the switch in the block folds away */
+    const float *xt = a->in[0], *model_out = a->in[1];
+    float *x_prev = a->out[0];
+    const philox_key k = philox_key_of(a->noise.seed, a->noise.stream);
+    const post_consts pc = post_consts_of(&a->c);
+    switch (a->pred) {
     case DK_PRED_EPSILON:
-        DK_FOR_NOISE_BLOCKS(n, &k, noise->offset, p_step_posterior_randn_block, &pc, DK_PRED_EPSILON, xt,
-                            model_out, out);
+        POSTERIOR_RANDN_LOOP(DK_PRED_EPSILON);
         break;
     case DK_PRED_V:
-        DK_FOR_NOISE_BLOCKS(n, &k, noise->offset, p_step_posterior_randn_block, &pc, DK_PRED_V, xt, model_out,
-                            out);
+        POSTERIOR_RANDN_LOOP(DK_PRED_V);
         break;
     case DK_PRED_SAMPLE:
     default:
-        DK_FOR_NOISE_BLOCKS(n, &k, noise->offset, p_step_posterior_randn_block, &pc, DK_PRED_SAMPLE, xt,
-                            model_out, out);
+        POSTERIOR_RANDN_LOOP(DK_PRED_SAMPLE);
         break;
     }
 }

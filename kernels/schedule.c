@@ -61,10 +61,10 @@ static int beta_in_range(double b) { return b > 0.0 && b < 1.0; } /* false for N
 static dk_schedule *schedule_alloc(int32_t T)
 {
     const size_t n = (size_t)T + 1;
-    if (n > SIZE_MAX / (3 * sizeof(double) + 4 * sizeof(float) + sizeof(dk_step_coefs)) - 1)
+    if (n > SIZE_MAX / (3 * sizeof(double) + 2 * sizeof(float) + sizeof(dk_step_coefs)) - 1)
         return NULL;
     const size_t bytes =
-        sizeof(dk_schedule) + n * (3 * sizeof(double)) + n * sizeof(dk_step_coefs) + n * (4 * sizeof(float));
+        sizeof(dk_schedule) + n * (3 * sizeof(double)) + n * sizeof(dk_step_coefs) + n * (2 * sizeof(float));
     dk_schedule *s = calloc(1, bytes);
     if (!s)
         return NULL;
@@ -76,8 +76,6 @@ static dk_schedule *schedule_alloc(int32_t T)
     s->alpha_bar = (double *)p, p += n * sizeof(double);
     s->post_var = (double *)p, p += n * sizeof(double);
     s->step = (dk_step_coefs *)p, p += n * sizeof(dk_step_coefs);
-    s->q_a = (float *)p, p += n * sizeof(float);
-    s->q_b = (float *)p, p += n * sizeof(float);
     s->sigma_small = (float *)p, p += n * sizeof(float);
     s->sigma_large = (float *)p;
     return s;
@@ -88,9 +86,8 @@ static dk_schedule *schedule_alloc(int32_t T)
 static int coefs_finite(const dk_schedule *s, int32_t t)
 {
     const dk_step_coefs *c = &s->step[t];
-    const float all[] = {s->q_a[t], s->q_b[t],    s->sigma_small[t], s->sigma_large[t], c->c_out,
-                         c->c_eps,  c->sqrt_abar, c->r_sqrt_abar,    c->sqrt_1m_abar,   c->c0,
-                         c->c1};
+    const float all[] = {s->sigma_small[t], s->sigma_large[t], c->c_out, c->c_eps, c->sqrt_abar,
+                         c->r_sqrt_abar,    c->sqrt_1m_abar,   c->c0,    c->c1};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         if (!isfinite(all[i]))
             return 0;
@@ -105,8 +102,7 @@ static dk_status schedule_derive(dk_schedule *s)
     s->beta[0] = NAN;
     s->post_var[0] = NAN;
     s->alpha_bar[0] = 1.0;
-    s->q_a[0] = 1.0f;
-    s->q_b[0] = 0.0f;
+    s->step[0] = (dk_step_coefs){.sqrt_abar = 1.0f, .sqrt_1m_abar = 0.0f}; /* q_sample at t = 0 */
     for (int32_t t = 1; t <= T; t++) {
         const double beta = s->beta[t];
         if (!beta_in_range(beta))
@@ -119,8 +115,6 @@ static dk_status schedule_derive(dk_schedule *s)
             return DK_ERR_BETA;
         s->alpha_bar[t] = abar;
         s->post_var[t] = beta * (1.0 - abar_prev) / one_m_abar;
-        s->q_a[t] = (float)sqrt(abar);
-        s->q_b[t] = (float)sqrt(one_m_abar);
         s->sigma_small[t] = (float)sqrt(s->post_var[t]);
         s->sigma_large[t] = (float)sqrt(beta);
         s->step[t] = (dk_step_coefs){
@@ -198,6 +192,14 @@ double dk_schedule_beta(const dk_schedule *s, int32_t t)
 double dk_schedule_alpha_bar(const dk_schedule *s, int32_t t)
 {
     return s && t >= 0 && t <= s->steps ? s->alpha_bar[t] : NAN;
+}
+
+dk_step_coefs dk_schedule_coefs(const dk_schedule *s, int32_t t, const dk_step_opts *opts)
+{
+    dk_step_coefs c = s->step[t];
+    c.sigma = (opts->variance == DK_VAR_FIXED_LARGE ? s->sigma_large : s->sigma_small)[t];
+    c.clip = opts->clip > 0.0f ? opts->clip : INFINITY;
+    return c;
 }
 
 double dk_schedule_posterior_variance(const dk_schedule *s, int32_t t)

@@ -57,12 +57,23 @@ static uint64_t splitmix64(uint64_t *x)
     return z ^ (z >> 31);
 }
 
+static uint64_t forced_seed;
+static int seed_forced;
+
+void dk_test_set_seed(uint64_t seed)
+{
+    forced_seed = seed;
+    seed_forced = 1;
+}
+
 uint64_t dk_test_seed(void)
 {
     static uint64_t seed;
     if (!rng_seeded) {
         const char *env = getenv("DK_TEST_SEED");
-        seed = env ? strtoull(env, NULL, 0) : (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+        seed = seed_forced ? forced_seed
+               : env       ? strtoull(env, NULL, 0)
+                           : (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
         uint64_t x = seed;
         for (int i = 0; i < 4; i++)
             rng_state[i] = splitmix64(&x);
@@ -113,12 +124,43 @@ void dk_rand_fill(float *p, size_t n, double scale)
     }
 }
 
+void dk_rand_fill_special(float *p, size_t n, double scale)
+{
+    dk_rand_fill(p, n, scale);
+    for (size_t i = 0; i < n; i++) {
+        const uint64_t r = dk_rand_u64();
+        if (r % 16 != 0)
+            continue;
+        uint32_t u;
+        switch (r / 16 % 6) {
+        case 0: /* +-0 */
+            u = (uint32_t)(r >> 40 & 1) << 31;
+            break;
+        case 1: /* +-Inf */
+            u = 0x7f800000u | (uint32_t)(r >> 40 & 1) << 31;
+            break;
+        case 2: /* NaN of either sign, quiet or signaling, any payload */
+            u = 0x7f800000u | (uint32_t)(r >> 40 & 1) << 31 | (uint32_t)(1 + (r >> 8) % 0x7fffffu);
+            break;
+        case 3: /* subnormal */
+            u = (uint32_t)(1 + (r >> 8) % 0x7fffffu) | (uint32_t)(r >> 40 & 1) << 31;
+            break;
+        default: /* huge */
+            u = 0x7e000000u | (uint32_t)((r >> 8) % 0x1000000u) | (uint32_t)(r >> 40 & 1) << 31;
+            break;
+        }
+        memcpy(&p[i], &u, sizeof u);
+    }
+}
+
 /* ---- guard pages ---- */
 
 dk_guarded dk_guarded_alloc(size_t n, int flush_end)
 {
     const size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    const size_t bytes = n * sizeof(float);
+    const char *slack_env = getenv("DK_TEST_GUARD_SLACK");
+    const size_t slack = flush_end && slack_env ? (size_t)strtoul(slack_env, NULL, 0) : 0;
+    const size_t bytes = n * sizeof(float) + slack;
     const size_t data_pages = (bytes + page - 1) / page;
     dk_guarded g;
     g.map_bytes = (data_pages + 2) * page;
@@ -152,10 +194,21 @@ uint32_t dk_bits(float x)
     return u;
 }
 
+int dk_same(float a, float b) { return dk_bits(a) == dk_bits(b) || (isnan(a) && isnan(b)); }
+
 size_t dk_first_diff(const float *a, const float *b, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (dk_bits(a[i]) != dk_bits(b[i]))
+        if (!dk_same(a[i], b[i]))
+            return i;
+    return n;
+}
+
+size_t dk_first_word_diff(const void *a, const void *b, size_t n)
+{
+    const unsigned char *pa = a, *pb = b;
+    for (size_t i = 0; i < n; i++)
+        if (memcmp(pa + 4 * i, pb + 4 * i, 4) != 0)
             return i;
     return n;
 }

@@ -1,10 +1,12 @@
-/* The double-precision oracle: the DDPM math written plainly from the papers,
- * sharing no code with kernels/. Timesteps are 1-based; ab[0] = 1. */
+/* The double-precision oracle: the DDPM math written plainly from the papers
+ * and the noise from its specification, sharing no code with kernels/.
+ * Timesteps are 1-based; ab[0] = 1. */
 #ifndef DK_TEST_ORACLE_H
 #define DK_TEST_ORACLE_H
 
 #include <stddef.h>
 
+#include "api.h"
 #include "diffkern.h"
 
 typedef struct oracle_schedule {
@@ -18,13 +20,32 @@ oracle_schedule oracle_schedule_make(dk_beta_schedule kind, int T, double beta_s
 oracle_schedule oracle_schedule_from(const double *betas, int T);
 void oracle_schedule_free(oracle_schedule *s);
 
-/* One element of q_sample; *mag gets the sum of the magnitudes of its terms. */
-double oracle_q_sample(const oracle_schedule *s, int t, double x0, double eps, double *mag);
+/* What one output element should be, and how far a float evaluation may be
+ * from it: |got - want| <= k * 2^-24 * mag, k by family. The k count the
+ * roundings on the longest path of a term, coefficient rounding included
+ * (first order); the tests allow 1% more for second-order terms. */
+typedef struct oracle_value {
+    double want;    /* the exact value */
+    double mag;     /* the error scale: the sum of |terms| as evaluated; for noise, its radius */
+    double largest; /* the largest |term| (or |want| if larger), to report errors in ulp */
+    double k_fused, k_plain;
+    const char *form; /* the expression, to group errors by */
+} oracle_value;
 
-/* One element of p_step (z_or_nan: the noise, or NaN for none). *mag gets
- * the sum of the magnitudes of the terms of the expression as evaluated,
- * before clipping, so an error bound can be stated relative to it. */
-double oracle_p_step(const oracle_schedule *s, int t, double xt, double model_out, double z, int have_z,
-                     const dk_step_opts *opts, double *mag);
+/* The value of output k, element i, of the call g of a function of
+ * api_list.h on the schedule os. */
+typedef void (*oracle_fn)(const api_args *g, const oracle_schedule *os, int k, size_t i, oracle_value *v);
+
+/* The oracle of a function of api_list.h; NULL if it has none. */
+oracle_fn oracle_for(const char *function);
+
+/* The standard normal of element index e of (seed, stream), in double from
+ * the spec's uniforms (doc/noise.md); *radius gets its Box-Muller radius. */
+double oracle_normal(uint64_t seed, uint64_t stream, uint64_t e, double *radius);
+
+/* Error bound of a float normal, in units of 2^-24 * its radius: SLEEF's
+ * logf (3.5 ulp) through the square root 3.5, sqrtf 1, sincospif 7 (3.5 ulp
+ * of a value at most 1), the product 1; 13 with second-order terms. */
+#define ORACLE_K_NORMAL 13.0
 
 #endif

@@ -1,70 +1,283 @@
-/* Bad input: each documented error returns its own status, names it in
- * dk_status_str, and leaves every output untouched. */
+/* Bad input gets its own status and nothing is written. Every function of
+ * api_list.h is checked from its roles: each required pointer NULL (and each
+ * optional one NULL, which is fine), timesteps outside their domain, size
+ * overflow, the noise index range, every bad option, every output partially
+ * overlapping every other array (and exactly: fine for an input, refused for
+ * another output), t inside an output, zero elements with NULL arrays. Then
+ * the schedule constructors, the ISA functions and the status strings. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "api.h"
 #include "diffkern.h"
 #include "harness.h"
 
 #define ROWS 4
-#define DIM  8
+#define DIM  3
 #define N    (ROWS * DIM)
-#define MARK 0x7fbadbadu
+#define MARK 0x7fbadbadu /* a NaN no call writes */
 
-static float x[N], m[N], z[N], out[N + 8]; /* out has room for a partial overlap */
-static float eps_out[N];                   /* the second output of q_sample_randn */
+/* Every array of a call lives in this arena, in slots of N floats with a
+ * spare slot around each, so that an array can be moved to overlap another
+ * without leaving the arena. */
+#define SLOTS (2 * (API_MAX_IN + API_MAX_OUT) + 2)
+static float arena[SLOTS * N];
+static float *slot(int i) { return arena + (size_t)(2 * i + 1) * N; }
 
-static void mark_output(void)
+static void mark(float *p, size_t n)
 {
     const uint32_t u = MARK;
-    for (size_t i = 0; i < sizeof out / sizeof out[0]; i++)
-        memcpy(&out[i], &u, sizeof u);
-    for (size_t i = 0; i < N; i++)
-        memcpy(&eps_out[i], &u, sizeof u);
+    for (size_t i = 0; i < n; i++)
+        memcpy(&p[i], &u, sizeof u);
 }
 
-static int output_untouched(void)
+static size_t marked(const float *p, size_t n)
 {
-    for (size_t i = 0; i < sizeof out / sizeof out[0]; i++)
-        if (dk_bits(out[i]) != MARK)
-            return 0;
-    for (size_t i = 0; i < N; i++)
-        if (dk_bits(eps_out[i]) != MARK)
-            return 0;
-    return 1;
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++)
+        count += dk_bits(p[i]) == MARK;
+    return count;
 }
 
-/* Checks that st is `want` and nothing was written. */
-static void expect(dk_status st, dk_status want, const char *what)
+/* A good call of f: its arrays in their own slots, valid data. */
+typedef struct good_call {
+    api_args g;
+    int32_t t[ROWS];
+    dk_step_opts opts;
+} good_call;
+
+static void good_call_init(good_call *c, const api_spec *f, const dk_schedule *s)
 {
-    dk_check(st == want, "%s: got %d (%s), want %d (%s)", what, st, dk_status_str(st), want,
+    memset(c, 0, sizeof *c);
+    const int32_t T = dk_schedule_steps(s), lo = (int32_t)api_t_min(f);
+    const int32_t t[ROWS] = {lo, lo + 1, T, T};
+    memcpy(c->t, t, sizeof t);
+    c->g.s = s;
+    c->g.t = c->t;
+    c->g.rows = api_is_flat(f) ? 1 : ROWS;
+    c->g.dim = api_is_flat(f) ? N : DIM;
+    c->g.n = N;
+    for (int i = 0; i < api_inputs(f); i++) {
+        c->g.in[i] = slot(i);
+        dk_rand_fill(slot(i), N, 1.0);
+    }
+    for (int k = 0; k < api_outputs(f); k++)
+        c->g.out[k] = slot(API_MAX_IN + k);
+    c->g.noise = (dk_noise){1, 2, 3};
+    c->opts = (dk_step_opts){DK_PRED_EPSILON, DK_VAR_FIXED_SMALL, 0.0f};
+    c->g.opts = api_role_of(f, ROLE_OPTS) ? &c->opts : NULL;
+}
+
+/* Calls f with g: the status must be want, and (for an error) no output
+ * element written. */
+static void expect(const api_spec *f, const api_args *g, dk_status want, const char *what)
+{
+    for (int k = 0; k < api_outputs(f); k++)
+        if (g->out[k])
+            mark(g->out[k], N);
+    const dk_status got = f->call(g);
+    dk_check(got == want, "%s, %s: got %d (%s), want %d (%s)", f->name, what, got, dk_status_str(got), want,
              dk_status_str(want));
-    dk_check(output_untouched(), "%s: the output was written", what);
-    mark_output();
+    if (want == DK_OK)
+        return;
+    for (int k = 0; k < api_outputs(f); k++)
+        if (g->out[k])
+            dk_check(marked(g->out[k], N) == N, "%s, %s: %s was written", f->name, what, api_out(f, k)->name);
 }
+
+static void check_pointers(const api_spec *f, const good_call *good)
+{
+    char what[96];
+    api_args g = good->g;
+    expect(f, &g, DK_OK, "a good call");
+    for (const api_role *r = f->roles; r->kind != ROLE_END; r++) {
+        g = good->g;
+        snprintf(what, sizeof what, "%s NULL", r->name);
+        switch (r->kind) {
+        case ROLE_SCHED:
+            g.s = NULL;
+            expect(f, &g, DK_ERR_NULL_POINTER, what);
+            break;
+        case ROLE_T:
+            g.t = NULL;
+            expect(f, &g, DK_ERR_NULL_POINTER, what);
+            break;
+        case ROLE_IN:
+            g.in[r->index] = NULL;
+            expect(f, &g, DK_ERR_NULL_POINTER, what);
+            break;
+        case ROLE_IN_OPT:
+            g.in[r->index] = NULL;
+            expect(f, &g, DK_OK, what);
+            break;
+        case ROLE_OUT:
+            g.out[r->index] = NULL;
+            expect(f, &g, DK_ERR_NULL_POINTER, what);
+            break;
+        case ROLE_OUT_OPT:
+        case ROLE_NOISE_OUT:
+            g.out[r->index] = NULL;
+            expect(f, &g, DK_OK, what);
+            break;
+        case ROLE_OPTS:
+            g.opts = NULL;
+            expect(f, &g, DK_OK, "opts NULL (the defaults)");
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+static void check_values(const api_spec *f, const good_call *good)
+{
+    api_args g = good->g;
+    const int32_t T = dk_schedule_steps(good->g.s), lo = (int32_t)api_t_min(f);
+    if (api_role_of(f, ROLE_T)) {
+        const int32_t bad[] = {lo - 1, T + 1, INT32_MIN, INT32_MAX};
+        for (size_t b = 0; b < sizeof bad / sizeof bad[0]; b++) {
+            int32_t t[ROWS];
+            memcpy(t, good->t, sizeof t);
+            t[b % ROWS] = bad[b];
+            g.t = t;
+            char what[64];
+            snprintf(what, sizeof what, "t[%zu] = %d", b % ROWS, (int)bad[b]);
+            expect(f, &g, DK_ERR_TIMESTEP, what);
+        }
+        g = good->g;
+        /* zero elements: nothing is read, but every t is still checked */
+        api_args empty = {.s = g.s, .t = good->t, .rows = ROWS, .dim = 0, .opts = g.opts, .noise = g.noise};
+        expect(f, &empty, DK_OK, "dim = 0, arrays NULL");
+        int32_t t_bad[ROWS] = {lo, lo, T + 1, lo};
+        empty.t = t_bad;
+        expect(f, &empty, DK_ERR_TIMESTEP, "dim = 0, t > T");
+    }
+    const size_t huge = (size_t)1 << 40;
+    if (api_is_flat(f)) {
+        g.dim = g.n = SIZE_MAX / 2;
+        expect(f, &g, DK_ERR_SIZE_OVERFLOW, "n * sizeof(float) overflows");
+        api_args empty = {.noise = good->g.noise};
+        expect(f, &empty, DK_OK, "n = 0, arrays NULL");
+    } else {
+        g.rows = g.dim = huge;
+        expect(f, &g, DK_ERR_SIZE_OVERFLOW, "rows * dim overflows");
+        g = good->g;
+        g.rows = SIZE_MAX / 2, g.dim = 0;
+        expect(f, &g, DK_ERR_SIZE_OVERFLOW, "rows * sizeof(int32_t) overflows");
+        api_args empty = {
+            .s = good->g.s, .rows = 0, .dim = DIM, .opts = good->g.opts, .noise = good->g.noise};
+        expect(f, &empty, DK_OK, "rows = 0, t and arrays NULL");
+    }
+    if (api_role_of(f, ROLE_NOISE)) {
+        g = good->g;
+        g.noise.offset = UINT64_MAX - N + 1; /* the last index would be 2^64 */
+        expect(f, &g, DK_ERR_NOISE_RANGE, "noise indices past 2^64 - 1");
+        g.noise.offset = UINT64_MAX - N; /* the last index is 2^64 - 1 */
+        expect(f, &g, DK_OK, "noise indices up to 2^64 - 1");
+    }
+    if (api_role_of(f, ROLE_OPTS)) {
+        const struct {
+            dk_step_opts o;
+            dk_status want;
+            const char *what;
+        } bad[] = {
+            {{(dk_prediction)DK_PRED_COUNT, DK_VAR_FIXED_SMALL, 0},
+             DK_ERR_PREDICTION,
+             "prediction = DK_PRED_COUNT"},
+            {{(dk_prediction)-1, DK_VAR_FIXED_SMALL, 0}, DK_ERR_PREDICTION, "prediction = -1"},
+            {{DK_PRED_EPSILON, (dk_variance)DK_VAR_COUNT, 0}, DK_ERR_VARIANCE, "variance = DK_VAR_COUNT"},
+            {{DK_PRED_EPSILON, (dk_variance)-1, 0}, DK_ERR_VARIANCE, "variance = -1"},
+            {{DK_PRED_EPSILON, DK_VAR_FIXED_SMALL, -1.0f}, DK_ERR_CLIP, "clip < 0"},
+            {{DK_PRED_SAMPLE, DK_VAR_FIXED_SMALL, NAN}, DK_ERR_CLIP, "clip NaN"},
+        };
+        for (size_t b = 0; b < sizeof bad / sizeof bad[0]; b++) {
+            g = good->g;
+            g.opts = &bad[b].o;
+            expect(f, &g, bad[b].want, bad[b].what);
+        }
+    }
+}
+
+static void check_overlaps(const api_spec *f, const good_call *good)
+{
+    char what[128];
+    for (int k = 0; k < api_outputs(f); k++) {
+        const char *out = api_out(f, k)->name;
+        for (int i = 0; i < api_inputs(f); i++) {
+            const char *in = api_in(f, i)->name;
+            api_args g = good->g;
+            g.in[i] = g.out[k];
+            snprintf(what, sizeof what, "%s is %s (in place)", out, in);
+            expect(f, &g, DK_OK, what);
+            for (int shift = -1; shift <= 1; shift += 2) {
+                g.in[i] = g.out[k] + shift * (N - 1);
+                snprintf(what, sizeof what, "%s overlaps %s by one float (%s)", in, out,
+                         shift < 0 ? "before" : "after");
+                expect(f, &g, DK_ERR_OVERLAP, what);
+            }
+        }
+        for (int j = 0; j < k; j++) {
+            const char *other = api_out(f, j)->name;
+            api_args g = good->g;
+            g.out[k] = g.out[j];
+            snprintf(what, sizeof what, "%s is %s", out, other);
+            expect(f, &g, DK_ERR_OVERLAP, what);
+            g.out[k] = g.out[j] + 1;
+            snprintf(what, sizeof what, "%s overlaps %s", out, other);
+            expect(f, &g, DK_ERR_OVERLAP, what);
+        }
+        if (api_role_of(f, ROLE_T)) { /* the timesteps inside an output */
+            api_args g = good->g;
+            mark(g.out[k], N);
+            int32_t *t_in_out = (int32_t *)(void *)(g.out[k] + N - 2);
+            memcpy(t_in_out, good->t, ROWS * sizeof(int32_t)); /* reaches 2 floats past the output */
+            g.t = t_in_out;
+            const dk_status st = f->call(&g);
+            dk_check(st == DK_ERR_OVERLAP, "%s, t inside %s: got %s", f->name, out, dk_status_str(st));
+            dk_check(marked(g.out[k], N - 2) == N - 2, "%s, t inside %s: %s was written", f->name, out, out);
+        }
+    }
+}
+
+static void check_function(const api_spec *f, const dk_schedule *s)
+{
+    good_call good;
+    good_call_init(&good, f, s);
+    check_pointers(f, &good);
+    check_values(f, &good);
+    check_overlaps(f, &good);
+}
+
+/* ---- the rest of the API ---- */
 
 static void check_status_strings(void)
 {
-    const char *seen[32] = {0};
-    for (int s = DK_OK; s <= DK_ERR_NOISE_RANGE; s++) {
+    const char *seen[DK_STATUS_COUNT] = {0};
+    for (int s = 0; s < DK_STATUS_COUNT; s++) {
         const char *str = dk_status_str((dk_status)s);
         dk_check(str && *str && strcmp(str, "unknown dk_status") != 0, "status %d has no string", s);
         for (int j = 0; j < s; j++)
             dk_check(strcmp(seen[j], str) != 0, "statuses %d and %d share a string", j, s);
         seen[s] = str;
     }
-    dk_check(strcmp(dk_status_str((dk_status)999), "unknown dk_status") == 0, "unknown status");
+    dk_check(strcmp(dk_status_str((dk_status)DK_STATUS_COUNT), "unknown dk_status") == 0,
+             "status past the last");
+    dk_check(strcmp(dk_status_str((dk_status)-1), "unknown dk_status") == 0, "status -1");
 }
 
 static void check_schedule_errors(void)
 {
-    dk_schedule *s = (dk_schedule *)&x; /* a sentinel: must stay as it is on error */
+    static float sentinel_storage;
+    dk_schedule *s = (dk_schedule *)(void *)&sentinel_storage; /* must stay as it is on error */
     dk_schedule *const sentinel = s;
     const double good[3] = {0.1, 0.2, 0.3};
     dk_check(dk_schedule_create(NULL, DK_BETA_LINEAR, 10, 1e-4, 0.02) == DK_ERR_NULL_POINTER,
              "create out NULL");
-    dk_check(dk_schedule_create(&s, (dk_beta_schedule)7, 10, 1e-4, 0.02) == DK_ERR_SCHEDULE_KIND, "bad kind");
+    dk_check(dk_schedule_create(&s, (dk_beta_schedule)DK_BETA_SCHEDULE_COUNT, 10, 1e-4, 0.02) ==
+                 DK_ERR_SCHEDULE_KIND,
+             "kind DK_BETA_SCHEDULE_COUNT");
     dk_check(dk_schedule_create(&s, (dk_beta_schedule)-1, 10, 1e-4, 0.02) == DK_ERR_SCHEDULE_KIND, "kind -1");
     dk_check(dk_schedule_create(&s, DK_BETA_LINEAR, 0, 1e-4, 0.02) == DK_ERR_STEPS, "T = 0");
     dk_check(dk_schedule_create(&s, DK_BETA_LINEAR, -5, 1e-4, 0.02) == DK_ERR_STEPS, "T < 0");
@@ -73,17 +286,24 @@ static void check_schedule_errors(void)
     dk_check(dk_schedule_create(&s, DK_BETA_SIGMOID, 10, NAN, 0.02) == DK_ERR_BETA, "beta_start NaN");
     dk_check(dk_schedule_create(&s, DK_BETA_SCALED_LINEAR, 10, 1e-4, INFINITY) == DK_ERR_BETA,
              "beta_end Inf");
+    /* every beta in (0, 1), but alpha_bar too small: the examples of the header */
+    dk_check(dk_schedule_create(&s, DK_BETA_LINEAR, 1000, 0.1, 0.3) == DK_ERR_BETA,
+             "linear 0.1..0.3, T = 1000");
+    dk_check(dk_schedule_create(&s, DK_BETA_SIGMOID, 1000, 0.5, 0.9) == DK_ERR_BETA, "sigmoid 0.5..0.9");
+    dk_check(dk_schedule_create(&s, DK_BETA_LINEAR, 100000, 1e-4, 0.02) == DK_ERR_BETA,
+             "linear 1e-4..0.02, T = 100000");
     dk_check(dk_schedule_from_betas(NULL, good, 3) == DK_ERR_NULL_POINTER, "from_betas out NULL");
     dk_check(dk_schedule_from_betas(&s, NULL, 3) == DK_ERR_NULL_POINTER, "from_betas betas NULL");
     dk_check(dk_schedule_from_betas(&s, good, 0) == DK_ERR_STEPS, "from_betas T = 0");
     const double bad[3][3] = {{0.1, 0.0, 0.3}, {0.1, 1.0, 0.3}, {0.1, NAN, 0.3}};
     for (int i = 0; i < 3; i++)
         dk_check(dk_schedule_from_betas(&s, bad[i], 3) == DK_ERR_BETA, "from_betas bad beta %d", i);
-    /* abar underflows: 1/sqrt(abar) would overflow float */
-    double tiny[40];
+    double tiny[40]; /* alpha_bar_40 = 1e-80: 1/sqrt(alpha_bar) overflows a float */
     for (int i = 0; i < 40; i++)
         tiny[i] = 0.99;
     dk_check(dk_schedule_from_betas(&s, tiny, 40) == DK_ERR_BETA, "from_betas degenerate");
+    const double one_ulp[1] = {0x1p-60}; /* 1 - alpha_bar_1 rounds to 0 in double */
+    dk_check(dk_schedule_from_betas(&s, one_ulp, 1) == DK_ERR_BETA, "from_betas beta below double's epsilon");
     dk_check(s == sentinel, "a failed create wrote its output");
     /* getters outside their domain */
     dk_schedule *ok = NULL;
@@ -97,164 +317,9 @@ static void check_schedule_errors(void)
     dk_schedule_destroy(NULL);
 }
 
-static void check_noise_errors(const dk_schedule *s)
-{
-    const int32_t T = dk_schedule_steps(s);
-    int32_t t[ROWS] = {1, 2, 3, T};
-    int32_t t0[ROWS] = {0, 1, 2, 3};
-    int32_t t_over[ROWS] = {1, 2, T + 1, 3};
-    const size_t huge = (size_t)1 << 40;
-    const dk_noise nz = {1, 2, 3};
-    const dk_noise at_end = {1, 2, UINT64_MAX - N + 1}; /* the last index would be 2^64 */
-    const dk_step_opts bad_pred = {(dk_prediction)3, DK_VAR_FIXED_SMALL, 0};
-    const dk_step_opts bad_var = {DK_PRED_EPSILON, (dk_variance)2, 0};
-    const dk_step_opts nan_clip = {DK_PRED_SAMPLE, DK_VAR_FIXED_SMALL, NAN};
-
-    mark_output();
-    /* dk_randn */
-    expect(dk_randn(nz, NULL, N), DK_ERR_NULL_POINTER, "randn out NULL");
-    expect(dk_randn(nz, out, SIZE_MAX / 2), DK_ERR_SIZE_OVERFLOW, "randn n overflow");
-    expect(dk_randn(at_end, out, N), DK_ERR_NOISE_RANGE, "randn offset + n past 2^64 - 1");
-    expect(dk_randn(nz, NULL, 0), DK_OK, "randn n = 0");
-    const dk_noise last = {1, 2, UINT64_MAX - N};
-    dk_check(dk_randn(last, out, N) == DK_OK, "randn up to index 2^64 - 1");
-    mark_output();
-
-    /* dk_q_sample_randn */
-    expect(dk_q_sample_randn(NULL, t, ROWS, DIM, x, nz, eps_out, out), DK_ERR_NULL_POINTER,
-           "q_sample_randn s NULL");
-    expect(dk_q_sample_randn(s, NULL, ROWS, DIM, x, nz, eps_out, out), DK_ERR_NULL_POINTER,
-           "q_sample_randn t NULL");
-    expect(dk_q_sample_randn(s, t, ROWS, DIM, NULL, nz, eps_out, out), DK_ERR_NULL_POINTER,
-           "q_sample_randn x0 NULL");
-    expect(dk_q_sample_randn(s, t, ROWS, DIM, x, nz, eps_out, NULL), DK_ERR_NULL_POINTER,
-           "q_sample_randn xt NULL");
-    expect(dk_q_sample_randn(s, t_over, ROWS, DIM, x, nz, eps_out, out), DK_ERR_TIMESTEP,
-           "q_sample_randn t > T");
-    expect(dk_q_sample_randn(s, t, huge, huge, x, nz, eps_out, out), DK_ERR_SIZE_OVERFLOW,
-           "q_sample_randn overflow");
-    expect(dk_q_sample_randn(s, t, ROWS, DIM, x, at_end, eps_out, out), DK_ERR_NOISE_RANGE,
-           "q_sample_randn noise range");
-    expect(dk_q_sample_randn(s, t, ROWS, DIM, out + 1, nz, eps_out, out), DK_ERR_OVERLAP,
-           "q_sample_randn x0 overlaps xt");
-    expect(dk_q_sample_randn(s, t, ROWS, DIM, x, nz, out + 4, out), DK_ERR_OVERLAP,
-           "q_sample_randn eps_out overlaps xt");
-    expect(dk_q_sample_randn(s, t, ROWS, DIM, x, nz, out, out), DK_ERR_OVERLAP,
-           "q_sample_randn eps_out is xt");
-    expect(dk_q_sample_randn(s, t, ROWS, DIM, eps_out + 1, nz, eps_out, out), DK_ERR_OVERLAP,
-           "q_sample_randn x0 overlaps eps_out");
-    expect(dk_q_sample_randn(s, NULL, 0, DIM, NULL, nz, NULL, NULL), DK_OK, "q_sample_randn rows = 0");
-
-    /* dk_p_step_randn */
-    expect(dk_p_step_randn(NULL, t, ROWS, DIM, x, m, nz, NULL, out), DK_ERR_NULL_POINTER,
-           "p_step_randn s NULL");
-    expect(dk_p_step_randn(s, NULL, ROWS, DIM, x, m, nz, NULL, out), DK_ERR_NULL_POINTER,
-           "p_step_randn t NULL");
-    expect(dk_p_step_randn(s, t, ROWS, DIM, NULL, m, nz, NULL, out), DK_ERR_NULL_POINTER,
-           "p_step_randn xt NULL");
-    expect(dk_p_step_randn(s, t, ROWS, DIM, x, NULL, nz, NULL, out), DK_ERR_NULL_POINTER,
-           "p_step_randn model_out NULL");
-    expect(dk_p_step_randn(s, t, ROWS, DIM, x, m, nz, NULL, NULL), DK_ERR_NULL_POINTER,
-           "p_step_randn x_prev NULL");
-    expect(dk_p_step_randn(s, t0, ROWS, DIM, x, m, nz, NULL, out), DK_ERR_TIMESTEP, "p_step_randn t = 0");
-    expect(dk_p_step_randn(s, t_over, ROWS, DIM, x, m, nz, NULL, out), DK_ERR_TIMESTEP, "p_step_randn t > T");
-    expect(dk_p_step_randn(s, t, huge, huge, x, m, nz, NULL, out), DK_ERR_SIZE_OVERFLOW,
-           "p_step_randn overflow");
-    expect(dk_p_step_randn(s, t, ROWS, DIM, x, m, nz, &bad_pred, out), DK_ERR_PREDICTION,
-           "p_step_randn prediction 3");
-    expect(dk_p_step_randn(s, t, ROWS, DIM, x, m, nz, &bad_var, out), DK_ERR_VARIANCE,
-           "p_step_randn variance 2");
-    expect(dk_p_step_randn(s, t, ROWS, DIM, x, m, nz, &nan_clip, out), DK_ERR_CLIP, "p_step_randn clip NaN");
-    expect(dk_p_step_randn(s, t, ROWS, DIM, x, m, at_end, NULL, out), DK_ERR_NOISE_RANGE,
-           "p_step_randn noise range");
-    expect(dk_p_step_randn(s, t, ROWS, DIM, out + 2, m, nz, NULL, out), DK_ERR_OVERLAP,
-           "p_step_randn xt overlaps");
-    expect(dk_p_step_randn(s, t, ROWS, DIM, x, out + 1, nz, NULL, out), DK_ERR_OVERLAP,
-           "p_step_randn model_out overlaps");
-    expect(dk_p_step_randn(s, NULL, 0, DIM, NULL, NULL, nz, NULL, NULL), DK_OK, "p_step_randn rows = 0");
-
-    /* exact aliasing is allowed: xt in place, and eps_out replacing x0 */
-    float in_place[N];
-    memcpy(in_place, x, sizeof in_place);
-    dk_check(dk_q_sample_randn(s, t, ROWS, DIM, in_place, nz, NULL, in_place) == DK_OK,
-             "q_sample_randn in place");
-    dk_check(dk_q_sample_randn(s, t, ROWS, DIM, in_place, nz, in_place, out) == DK_OK,
-             "q_sample_randn eps_out is x0");
-    dk_check(dk_p_step_randn(s, t, ROWS, DIM, in_place, m, nz, NULL, in_place) == DK_OK,
-             "p_step_randn in place");
-    mark_output();
-}
-
-static void check_kernel_errors(const dk_schedule *s)
-{
-    const int32_t T = dk_schedule_steps(s);
-    int32_t t[ROWS] = {1, 2, 3, T};
-    int32_t t0[ROWS] = {0, 1, 2, 3};
-    int32_t t_over[ROWS] = {1, 2, T + 1, 3};
-    int32_t t_neg[ROWS] = {1, -1, 2, 3};
-    const size_t huge = (size_t)1 << 40;
-
-    mark_output();
-    /* dk_q_sample */
-    expect(dk_q_sample(NULL, t, ROWS, DIM, x, m, out), DK_ERR_NULL_POINTER, "q_sample s NULL");
-    expect(dk_q_sample(s, NULL, ROWS, DIM, x, m, out), DK_ERR_NULL_POINTER, "q_sample t NULL");
-    expect(dk_q_sample(s, t, ROWS, DIM, NULL, m, out), DK_ERR_NULL_POINTER, "q_sample x0 NULL");
-    expect(dk_q_sample(s, t, ROWS, DIM, x, NULL, out), DK_ERR_NULL_POINTER, "q_sample eps NULL");
-    expect(dk_q_sample(s, t, ROWS, DIM, x, m, NULL), DK_ERR_NULL_POINTER, "q_sample xt NULL");
-    expect(dk_q_sample(s, t_over, ROWS, DIM, x, m, out), DK_ERR_TIMESTEP, "q_sample t > T");
-    expect(dk_q_sample(s, t_neg, ROWS, DIM, x, m, out), DK_ERR_TIMESTEP, "q_sample t < 0");
-    expect(dk_q_sample(s, t, huge, huge, x, m, out), DK_ERR_SIZE_OVERFLOW, "q_sample rows * dim overflow");
-    expect(dk_q_sample(s, t, SIZE_MAX / 2, 0, x, m, out), DK_ERR_SIZE_OVERFLOW, "q_sample rows overflow");
-    expect(dk_q_sample(s, t, ROWS, DIM, out + 1, m, out), DK_ERR_OVERLAP, "q_sample x0 overlaps xt");
-    expect(dk_q_sample(s, t, ROWS, DIM, x, out + 3, out), DK_ERR_OVERLAP, "q_sample eps overlaps xt");
-    /* zero elements: NULL arrays are fine, nothing is read or written */
-    expect(dk_q_sample(s, NULL, 0, DIM, NULL, NULL, NULL), DK_OK, "q_sample rows = 0");
-    expect(dk_q_sample(s, t, ROWS, 0, NULL, NULL, NULL), DK_OK, "q_sample dim = 0");
-    expect(dk_q_sample(s, t_over, ROWS, 0, NULL, NULL, NULL), DK_ERR_TIMESTEP, "q_sample dim = 0, bad t");
-
-    /* dk_p_step */
-    const dk_step_opts bad_pred = {(dk_prediction)3, DK_VAR_FIXED_SMALL, 0};
-    const dk_step_opts neg_pred = {(dk_prediction)-1, DK_VAR_FIXED_SMALL, 0};
-    const dk_step_opts bad_var = {DK_PRED_EPSILON, (dk_variance)2, 0};
-    const dk_step_opts neg_clip = {DK_PRED_EPSILON, DK_VAR_FIXED_SMALL, -1.0f};
-    const dk_step_opts nan_clip = {DK_PRED_SAMPLE, DK_VAR_FIXED_SMALL, NAN};
-    expect(dk_p_step(NULL, t, ROWS, DIM, x, m, z, NULL, out), DK_ERR_NULL_POINTER, "p_step s NULL");
-    expect(dk_p_step(s, NULL, ROWS, DIM, x, m, z, NULL, out), DK_ERR_NULL_POINTER, "p_step t NULL");
-    expect(dk_p_step(s, t, ROWS, DIM, NULL, m, z, NULL, out), DK_ERR_NULL_POINTER, "p_step xt NULL");
-    expect(dk_p_step(s, t, ROWS, DIM, x, NULL, z, NULL, out), DK_ERR_NULL_POINTER, "p_step model_out NULL");
-    expect(dk_p_step(s, t, ROWS, DIM, x, m, z, NULL, NULL), DK_ERR_NULL_POINTER, "p_step x_prev NULL");
-    expect(dk_p_step(s, t0, ROWS, DIM, x, m, z, NULL, out), DK_ERR_TIMESTEP, "p_step t = 0");
-    expect(dk_p_step(s, t_over, ROWS, DIM, x, m, z, NULL, out), DK_ERR_TIMESTEP, "p_step t > T");
-    expect(dk_p_step(s, t, huge, huge, x, m, z, NULL, out), DK_ERR_SIZE_OVERFLOW, "p_step overflow");
-    expect(dk_p_step(s, t, ROWS, DIM, x, m, z, &bad_pred, out), DK_ERR_PREDICTION, "p_step prediction 3");
-    expect(dk_p_step(s, t, ROWS, DIM, x, m, z, &neg_pred, out), DK_ERR_PREDICTION, "p_step prediction -1");
-    expect(dk_p_step(s, t, ROWS, DIM, x, m, z, &bad_var, out), DK_ERR_VARIANCE, "p_step variance 2");
-    expect(dk_p_step(s, t, ROWS, DIM, x, m, z, &neg_clip, out), DK_ERR_CLIP, "p_step clip < 0");
-    expect(dk_p_step(s, t, ROWS, DIM, x, m, z, &nan_clip, out), DK_ERR_CLIP, "p_step clip NaN");
-    expect(dk_p_step(s, t, ROWS, DIM, out + 2, m, z, NULL, out), DK_ERR_OVERLAP, "p_step xt overlaps");
-    expect(dk_p_step(s, t, ROWS, DIM, x, out + 1, z, NULL, out), DK_ERR_OVERLAP, "p_step model_out overlaps");
-    expect(dk_p_step(s, t, ROWS, DIM, x, m, out + 5, NULL, out), DK_ERR_OVERLAP, "p_step z overlaps");
-    expect(dk_p_step(s, NULL, 0, DIM, NULL, NULL, NULL, NULL, NULL), DK_OK, "p_step rows = 0");
-
-    /* the timesteps inside the output are rejected too */
-    float buf[N + 8];
-    const int32_t valid[ROWS] = {1, 1, 2, 2};
-    memcpy(buf + N - 2, valid, sizeof valid);
-    memcpy(buf, x, (N - 2) * sizeof(float));
-    expect(dk_q_sample(s, (const int32_t *)(buf + N - 2), ROWS, DIM, x, m, buf), DK_ERR_OVERLAP,
-           "q_sample t overlaps xt");
-    dk_check(dk_first_diff(buf, x, N - 2) == N - 2, "q_sample t overlap: output written");
-
-    /* exact aliasing (in place) is allowed */
-    float in_place[N];
-    memcpy(in_place, x, sizeof in_place);
-    dk_check(dk_q_sample(s, t, ROWS, DIM, in_place, m, in_place) == DK_OK, "q_sample in place");
-    dk_check(dk_p_step(s, t, ROWS, DIM, in_place, m, z, NULL, in_place) == DK_OK, "p_step in place");
-}
-
 static void check_isa_errors(void)
 {
-    dk_check(dk_isa_select((dk_isa)DK_ISA_COUNT) == DK_ERR_ISA_INVALID, "select ISA 5");
+    dk_check(dk_isa_select((dk_isa)DK_ISA_COUNT) == DK_ERR_ISA_INVALID, "select ISA DK_ISA_COUNT");
     dk_check(dk_isa_select((dk_isa)-1) == DK_ERR_ISA_INVALID, "select ISA -1");
     dk_check(strcmp(dk_isa_name((dk_isa)99), "unknown") == 0, "name of ISA 99");
     dk_check(!dk_isa_supported((dk_isa)99), "ISA 99 supported");
@@ -272,10 +337,14 @@ int main(void)
     dk_schedule *s = NULL;
     if (dk_schedule_create(&s, DK_BETA_LINEAR, 10, 1e-4, 0.02) != DK_OK)
         return 1;
+    dk_test_seed();
     check_status_strings();
     check_schedule_errors();
-    check_kernel_errors(s);
-    check_noise_errors(s);
+    for (size_t i = 0; i < api_spec_count; i++) {
+        const long before = dk_test_checks;
+        check_function(&api_specs[i], s);
+        printf("  %-20s %ld checks\n", api_specs[i].name, dk_test_checks - before);
+    }
     check_isa_errors();
     dk_schedule_destroy(s);
     return dk_test_finish("test_errors");

@@ -1,37 +1,47 @@
 /* checkasm-style comparison of one kernel build with its family's scalar
- * reference, bit for bit: every kernel of kernel_list.h, lengths 0 to
- * 8 vector widths + 3, arrays flush against PROT_NONE guard pages on either
- * side, misaligned starts inside canary-padded buffers, and in place.
- * Then the public API over rows x dim shapes with per-row timesteps.
+ * reference, bit for bit (NaN as NaN: doc/numerics.md):
+ * - every kernel of kernel_list.h, from its row: every prediction and clip
+ *   it reads, every optional array present and absent, noise offsets on and
+ *   off block boundaries and at the carry into the counter's high word;
+ *   lengths 0 to 8 vector widths + 3, arrays flush against PROT_NONE guard
+ *   pages on either side, misaligned starts inside canary-padded buffers,
+ *   each output in place of each input; inputs with NaN, Inf, +-0,
+ *   subnormal and huge values among them;
+ * - every function of api_list.h over rows x dim shapes with per-row
+ *   timesteps, every option set, in place.
+ * --bench times each raw kernel of the build against the reference.
  *
- * usage: test_isa <variant>   (scalar_plain, scalar_fma, sse41, avx2, avx512, neon)
+ * usage: test_isa <variant> [--function=GLOB] [--seed=N] [--bench]
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-#include "dispatch.h"
+#include "api.h"
+#include "checkasm.h"
 #include "harness.h"
 #include "step_coefs.h"
 
-#define MAX_INPUTS 3
-#define PAD        16          /* canary floats before and after each array */
-#define CANARY     0x7fa5c3e1u /* a NaN payload no kernel produces from these inputs */
+#define PAD    16          /* canary floats before and after each array */
+#define CANARY 0x7fa5c3e1u /* a NaN payload no kernel makes from these inputs */
 
-/* Calls one kernel over n floats; in[0] may be the output (in place). */
-typedef void (*kernel_call)(const dk_kernels *k, size_t n, const float *const *in, float *out,
-                            const void *params);
+static const dk_target *target;
 
-typedef struct kernel_case {
-    const char *name; /* for messages */
-    int inputs;       /* arrays read */
-    kernel_call call;
-    const void *params;
-} kernel_case;
+/* One kernel with one set of parameters. */
+typedef struct kcase {
+    dk_kernel_id id;
+    dk_kernel_desc d;
+    dk_kargs args;   /* coefficients, prediction, noise; the arrays are set per layout */
+    unsigned absent; /* optional arrays left NULL, bits as dk_kernel_desc.optional */
+    int alias_out;   /* out[alias_out] starts as a copy of in[alias_in] and replaces it; -1: none */
+    int alias_in;
+    char label[160];
+} kcase;
 
-static const dk_kernels *test_k, *ref_k;
-static int width;
+static int in_present(const kcase *c, int i) { return !(c->absent >> i & 1); }
+static int out_present(const kcase *c, int k) { return !(c->absent >> (DK_MAX_IN + k) & 1); }
 
 static float canary(void)
 {
@@ -41,34 +51,78 @@ static float canary(void)
     return f;
 }
 
-/* ---- layout 1 and 2: every array flush against a guard page ---- */
-
-static void compare_guarded(const kernel_case *c, size_t n, int flush_end, int in_place)
+/* The first element where the build and the reference differ, or n. */
+static size_t first_diff(const kcase *c, const float *got, const float *want, size_t n)
 {
-    dk_guarded in[MAX_INPUTS], out_test = dk_guarded_alloc(n, flush_end),
-                               out_ref = dk_guarded_alloc(n, flush_end);
-    const float *in_test[MAX_INPUTS], *in_ref[MAX_INPUTS];
-    for (int i = 0; i < c->inputs; i++) {
-        in[i] = dk_guarded_alloc(n, flush_end);
-        dk_rand_fill(in[i].p, n, 2.0);
-        in_test[i] = in_ref[i] = in[i].p;
+    if (c->d.uses & DK_WRITES_WORDS)
+        return dk_first_word_diff(got, want, n);
+    return dk_first_diff(got, want, n);
+}
+
+/* Runs both builds on the arrays of one layout: in[] are the inputs (shared),
+ * out_test[] and out_ref[] the outputs (NULL where absent). */
+static void run_pair(const kcase *c, size_t n, float *const *in, float *const *out_test,
+                     float *const *out_ref)
+{
+    dk_kargs test = c->args, ref = c->args;
+    for (int i = 0; i < c->d.inputs; i++)
+        test.in[i] = ref.in[i] = in_present(c, i) ? in[i] : NULL;
+    for (int k = 0; k < c->d.outputs; k++) {
+        test.out[k] = out_test[k];
+        ref.out[k] = out_ref[k];
     }
-    if (in_place) { /* the output starts as input 0 and replaces it */
-        memcpy(out_test.p, in[0].p, n * sizeof(float));
-        memcpy(out_ref.p, in[0].p, n * sizeof(float));
-        in_test[0] = out_test.p;
-        in_ref[0] = out_ref.p;
+    if (c->alias_out >= 0) { /* the output starts as the input and replaces it */
+        const int k = c->alias_out, i = c->alias_in;
+        memcpy(out_test[k], in[i], n * sizeof(float));
+        memcpy(out_ref[k], in[i], n * sizeof(float));
+        test.in[i] = out_test[k];
+        ref.in[i] = out_ref[k];
     }
-    c->call(ref_k, n, in_ref, out_ref.p, c->params);
-    c->call(test_k, n, in_test, out_test.p, c->params);
-    const size_t d = dk_first_diff(out_test.p, out_ref.p, n);
-    dk_check(d == n, "%s n=%zu %s%s: element %zu is %a, reference %a", c->name, n,
-             flush_end ? "flush-end" : "flush-start", in_place ? " in-place" : "", d,
-             d < n ? out_test.p[d] : 0.0, d < n ? out_ref.p[d] : 0.0);
-    for (int i = 0; i < c->inputs; i++)
-        dk_guarded_free(&in[i]);
-    dk_guarded_free(&out_test);
-    dk_guarded_free(&out_ref);
+    target->ref_k->fn[c->id](n, &ref);
+    target->k->fn[c->id](n, &test);
+}
+
+static void check_outputs(const kcase *c, size_t n, float *const *got, float *const *want, const char *layout)
+{
+    for (int k = 0; k < c->d.outputs; k++) {
+        if (!out_present(c, k))
+            continue;
+        const size_t d = first_diff(c, got[k], want[k], n);
+        dk_check(d == n, "%s n=%zu %s: %s[%zu] is %a (%08x), reference %a (%08x)", c->label, n, layout,
+                 c->d.out_names[k], d, d < n ? got[k][d] : 0.0, d < n ? dk_bits(got[k][d]) : 0,
+                 d < n ? want[k][d] : 0.0, d < n ? dk_bits(want[k][d]) : 0);
+    }
+}
+
+/* ---- layouts 1 and 2: every array flush against a guard page ---- */
+
+static void compare_guarded(const kcase *c, size_t n, int flush_end)
+{
+    dk_guarded g_in[DK_MAX_IN] = {{0}}, g_test[DK_MAX_OUT] = {{0}}, g_ref[DK_MAX_OUT] = {{0}};
+    float *in[DK_MAX_IN] = {0}, *out_test[DK_MAX_OUT] = {0}, *out_ref[DK_MAX_OUT] = {0};
+    for (int i = 0; i < c->d.inputs; i++)
+        if (in_present(c, i)) {
+            g_in[i] = dk_guarded_alloc(n, flush_end);
+            in[i] = g_in[i].p;
+            dk_rand_fill_special(in[i], n, 2.0);
+        }
+    for (int k = 0; k < c->d.outputs; k++)
+        if (out_present(c, k)) {
+            g_test[k] = dk_guarded_alloc(n, flush_end);
+            g_ref[k] = dk_guarded_alloc(n, flush_end);
+            out_test[k] = g_test[k].p;
+            out_ref[k] = g_ref[k].p;
+        }
+    run_pair(c, n, in, out_test, out_ref);
+    check_outputs(c, n, out_test, out_ref, flush_end ? "flush-end" : "flush-start");
+    for (int i = 0; i < c->d.inputs; i++)
+        if (in[i])
+            dk_guarded_free(&g_in[i]);
+    for (int k = 0; k < c->d.outputs; k++)
+        if (out_test[k]) {
+            dk_guarded_free(&g_test[k]);
+            dk_guarded_free(&g_ref[k]);
+        }
 }
 
 /* ---- layout 3: misaligned starts inside canary-padded buffers ---- */
@@ -93,339 +147,232 @@ static int canaries_intact(const float *b, size_t n, size_t mis)
     return 1;
 }
 
-static void compare_misaligned(const kernel_case *c, size_t n, size_t mis, int in_place)
+static void compare_misaligned(const kcase *c, size_t n, size_t mis)
 {
-    float *in[MAX_INPUTS];
-    const float *in_test[MAX_INPUTS], *in_ref[MAX_INPUTS];
-    float *out_test = padded(n), *out_ref = padded(n);
-    float *ot = out_test + PAD + mis, *orf = out_ref + PAD + mis;
-    for (int i = 0; i < c->inputs; i++) {
-        in[i] = padded(n);
-        dk_rand_fill(in[i] + PAD + mis, n, 2.0);
-        in_test[i] = in_ref[i] = in[i] + PAD + mis;
-    }
-    if (in_place) {
-        memcpy(ot, in_test[0], n * sizeof(float));
-        memcpy(orf, in_test[0], n * sizeof(float));
-        in_test[0] = ot;
-        in_ref[0] = orf;
-    }
-    c->call(ref_k, n, in_ref, orf, c->params);
-    c->call(test_k, n, in_test, ot, c->params);
-    const size_t d = dk_first_diff(ot, orf, n);
-    dk_check(d == n, "%s n=%zu misaligned by %zu%s: element %zu differs from the reference", c->name, n, mis,
-             in_place ? " in-place" : "", d);
-    dk_check(canaries_intact(out_test, n, mis), "%s n=%zu misaligned by %zu: canary overwritten", c->name, n,
-             mis);
-    size_t unwritten = 0;
-    for (size_t i = 0; i < n; i++)
-        unwritten += dk_bits(ot[i]) == CANARY;
-    dk_check(unwritten == 0, "%s n=%zu: %zu outputs not written", c->name, n, unwritten);
-    for (int i = 0; i < c->inputs; i++)
-        free(in[i]);
-    free(out_test);
-    free(out_ref);
-}
-
-static void compare_all_layouts(const kernel_case *c)
-{
-    const size_t max_n = 8 * (size_t)width + 3;
-    for (size_t n = 0; n <= max_n; n++) {
-        for (int in_place = 0; in_place <= (c->inputs > 0); in_place++) {
-            compare_guarded(c, n, 1, in_place);
-            compare_guarded(c, n, 0, in_place);
-            for (size_t mis = 0; mis < 4; mis++)
-                compare_misaligned(c, n, mis, in_place);
+    float *b_in[DK_MAX_IN] = {0}, *b_test[DK_MAX_OUT] = {0}, *b_ref[DK_MAX_OUT] = {0};
+    float *in[DK_MAX_IN] = {0}, *out_test[DK_MAX_OUT] = {0}, *out_ref[DK_MAX_OUT] = {0};
+    for (int i = 0; i < c->d.inputs; i++)
+        if (in_present(c, i)) {
+            in[i] = (b_in[i] = padded(n)) + PAD + mis;
+            dk_rand_fill_special(in[i], n, 2.0);
         }
+    for (int k = 0; k < c->d.outputs; k++)
+        if (out_present(c, k)) {
+            out_test[k] = (b_test[k] = padded(n)) + PAD + mis;
+            out_ref[k] = (b_ref[k] = padded(n)) + PAD + mis;
+        }
+    run_pair(c, n, in, out_test, out_ref);
+    char layout[32];
+    snprintf(layout, sizeof layout, "misaligned by %zu", mis);
+    check_outputs(c, n, out_test, out_ref, layout);
+    for (int k = 0; k < c->d.outputs; k++) {
+        if (!b_test[k])
+            continue;
+        dk_check(canaries_intact(b_test[k], n, mis), "%s n=%zu %s: %s: canary overwritten", c->label, n,
+                 layout, c->d.out_names[k]);
+        size_t unwritten = 0;
+        for (size_t i = 0; i < n; i++)
+            unwritten += dk_bits(out_test[k][i]) == CANARY;
+        dk_check(unwritten == 0, "%s n=%zu: %zu of %s not written", c->label, n, unwritten,
+                 c->d.out_names[k]);
     }
-    /* a few long ones, where the main loop dominates */
-    compare_guarded(c, 4096 + 5, 1, 0);
-    compare_misaligned(c, 10000 + 3, 1, c->inputs > 0);
+    for (int i = 0; i < DK_MAX_IN; i++)
+        free(b_in[i]);
+    for (int k = 0; k < DK_MAX_OUT; k++)
+        free(b_test[k]), free(b_ref[k]);
 }
 
-/* ---- the kernels: one check_<name> per entry of kernel_list.h ---- */
-
-typedef struct step_params {
-    dk_step_coefs c;
-    dk_prediction pred;
-    int noisy;
-} step_params;
-
-/* Plausible coefficients: those of a real schedule at a random step. */
-static dk_step_coefs random_coefs(float clip)
+static void compare_all_layouts(kcase *c)
 {
-    return test_step_coefs(dk_rand_uniform(1e-4, 0.05), dk_rand_uniform(1e-4, 1.0), clip);
-}
-
-static void call_q_sample(const dk_kernels *k, size_t n, const float *const *in, float *out,
-                          const void *params)
-{
-    const float *ab = params;
-    k->q_sample(n, ab[0], ab[1], in[0], in[1], out);
-}
-
-static void check_q_sample(void)
-{
-    const float ab[2] = {0.8f, 0.6f};
-    const kernel_case c = {"q_sample", 2, call_q_sample, ab};
-    compare_all_layouts(&c);
-}
-
-static void call_p_step_eps(const dk_kernels *k, size_t n, const float *const *in, float *out,
-                            const void *params)
-{
-    const step_params *p = params;
-    k->p_step_eps(n, &p->c, in[0], in[1], p->noisy ? in[2] : NULL, out);
-}
-
-static void check_p_step_eps(void)
-{
-    for (int noisy = 0; noisy <= 1; noisy++) {
-        const step_params p = {random_coefs(INFINITY), DK_PRED_EPSILON, noisy};
-        const kernel_case c = {noisy ? "p_step_eps+z" : "p_step_eps", 2 + noisy, call_p_step_eps, &p};
-        compare_all_layouts(&c);
+    const size_t max_n = 8 * (size_t)target->info->width + 3;
+    for (size_t n = 0; n <= max_n; n++) {
+        compare_guarded(c, n, 1);
+        compare_guarded(c, n, 0);
+        for (size_t mis = 0; mis < 4; mis++)
+            compare_misaligned(c, n, mis);
     }
-}
+    compare_guarded(c, 4096 + 5, 1); /* a few long ones, where the main loop dominates */
+    compare_misaligned(c, 10000 + 3, 1);
 
-static void call_p_step_posterior(const dk_kernels *k, size_t n, const float *const *in, float *out,
-                                  const void *params)
-{
-    const step_params *p = params;
-    k->p_step_posterior(n, &p->c, p->pred, in[0], in[1], p->noisy ? in[2] : NULL, out);
-}
-
-static void check_p_step_posterior(void)
-{
-    static const char *const names[] = {"p_step_posterior/epsilon", "p_step_posterior/sample",
-                                        "p_step_posterior/v"};
-    for (int pred = DK_PRED_EPSILON; pred <= DK_PRED_V; pred++)
-        for (int noisy = 0; noisy <= 1; noisy++)
-            for (int clipped = 0; clipped <= 1; clipped++) {
-                const step_params p = {random_coefs(clipped ? 1.5f : INFINITY), (dk_prediction)pred, noisy};
-                const kernel_case c = {names[pred], 2 + noisy, call_p_step_posterior, &p};
-                compare_all_layouts(&c);
+    /* each present output in place of each present input */
+    char base[sizeof c->label];
+    memcpy(base, c->label, sizeof base);
+    for (int k = 0; k < c->d.outputs; k++)
+        for (int i = 0; i < c->d.inputs; i++) {
+            if (!out_present(c, k) || !in_present(c, i) || (c->d.uses & DK_WRITES_WORDS))
+                continue;
+            c->alias_out = k, c->alias_in = i;
+            if (snprintf(c->label, sizeof c->label, "%.100s, %s in place of %s", base, c->d.out_names[k],
+                         c->d.in_names[i]) < 0)
+                abort();
+            for (size_t n = 0; n <= max_n; n++) {
+                compare_guarded(c, n, 1);
+                compare_misaligned(c, n, n % 4);
             }
+        }
+    c->alias_out = c->alias_in = -1;
+    memcpy(c->label, base, sizeof base);
 }
 
-/* ---- the kernels with generated noise ---- */
+/* ---- the parameter sets of a kernel row ---- */
 
 /* Noise offsets: on and off block boundaries, and with the block counter
  * about to carry into its high word. */
 static const uint64_t noise_offsets[] = {0, 1, 2, 3, 4 * 0xfffffffdull + 1};
 #define NOISE_OFFSETS (sizeof noise_offsets / sizeof noise_offsets[0])
 
-static void check_philox(void)
+/* The coefficients of a real step of a random schedule. */
+static dk_step_coefs random_coefs(int clipped)
 {
-    /* Raw words: every block count up to 8 widths + 3, flush against guard
-     * pages on both sides, with a block counter that wraps modulo 2^64. */
-    static const uint64_t firsts[] = {0, 0xfffffffeull, ~0ull - 2};
-    for (size_t f = 0; f < sizeof firsts / sizeof firsts[0]; f++)
-        for (size_t nb = 0; nb <= 8 * (size_t)width + 3; nb++)
-            for (int flush_end = 0; flush_end <= 1; flush_end++) {
-                dk_guarded gt = dk_guarded_alloc(4 * nb, flush_end), gr = dk_guarded_alloc(4 * nb, flush_end);
-                const uint64_t seed = dk_rand_u64(), stream = dk_rand_u64();
-                ref_k->philox(nb, seed, stream, firsts[f], (uint32_t *)(void *)gr.p);
-                test_k->philox(nb, seed, stream, firsts[f], (uint32_t *)(void *)gt.p);
-                dk_check(memcmp(gt.p, gr.p, 4 * nb * sizeof(uint32_t)) == 0,
-                         "philox %zu blocks from %llu differ from the reference", nb,
-                         (unsigned long long)firsts[f]);
-                dk_guarded_free(&gt);
-                dk_guarded_free(&gr);
-            }
+    return test_step_coefs(dk_rand_uniform(1e-4, 0.05), dk_rand_uniform(1e-4, 1.0),
+                           clipped ? 1.5f : INFINITY);
 }
 
-typedef struct noise_params {
-    dk_noise noise;
-    float a, b;       /* q_sample coefficients */
-    step_params step; /* p_step coefficients */
-    int eps_mode;     /* q_sample_randn: 0 no eps_out, 1 out is xt, 2 out is eps_out */
-} noise_params;
-
-/* Scratch for the second output of q_sample_randn, which the case does not check. */
-static float *scratch_of(size_t n)
+static void check_kernel(dk_kernel_id id)
 {
-    static float *buf;
-    static size_t size;
-    if (n > size) {
-        free(buf);
-        size = n + 1024;
-        if (!(buf = malloc(size * sizeof(float))))
-            abort();
-    }
-    return buf;
-}
-
-static void call_randn(const dk_kernels *k, size_t n, const float *const *in, float *out, const void *params)
-{
-    (void)in;
-    k->randn(n, &((const noise_params *)params)->noise, out);
-}
-
-static void check_randn(void)
-{
-    for (size_t o = 0; o < NOISE_OFFSETS; o++) {
-        const noise_params p = {.noise = {dk_rand_u64(), dk_rand_u64(), noise_offsets[o]}};
-        const kernel_case c = {"randn", 0, call_randn, &p};
-        compare_all_layouts(&c);
-    }
-}
-
-static void call_q_sample_randn(const dk_kernels *k, size_t n, const float *const *in, float *out,
-                                const void *params)
-{
-    const noise_params *p = params;
-    switch (p->eps_mode) {
-    case 0:
-        k->q_sample_randn(n, p->a, p->b, &p->noise, in[0], NULL, out);
-        break;
-    case 1:
-        k->q_sample_randn(n, p->a, p->b, &p->noise, in[0], scratch_of(n), out);
-        break;
-    default: /* in place here means eps_out == x0 */
-        k->q_sample_randn(n, p->a, p->b, &p->noise, in[0], out, scratch_of(n));
-        break;
-    }
-}
-
-static void check_q_sample_randn(void)
-{
-    static const char *const names[] = {"q_sample_randn", "q_sample_randn/xt", "q_sample_randn/eps_out"};
-    for (size_t o = 0; o < NOISE_OFFSETS; o++)
-        for (int mode = 0; mode <= 2; mode++) {
-            const noise_params p = {.noise = {dk_rand_u64(), dk_rand_u64(), noise_offsets[o]},
-                                    .a = 0.8f,
-                                    .b = 0.6f,
-                                    .eps_mode = mode};
-            const kernel_case c = {names[mode], 1, call_q_sample_randn, &p};
-            compare_all_layouts(&c);
-        }
-}
-
-static void call_p_step_eps_randn(const dk_kernels *k, size_t n, const float *const *in, float *out,
-                                  const void *params)
-{
-    const noise_params *p = params;
-    k->p_step_eps_randn(n, &p->step.c, &p->noise, in[0], in[1], out);
-}
-
-static void check_p_step_eps_randn(void)
-{
-    for (size_t o = 0; o < NOISE_OFFSETS; o++) {
-        const noise_params p = {.noise = {dk_rand_u64(), dk_rand_u64(), noise_offsets[o]},
-                                .step = {random_coefs(INFINITY), DK_PRED_EPSILON, 1}};
-        const kernel_case c = {"p_step_eps_randn", 2, call_p_step_eps_randn, &p};
-        compare_all_layouts(&c);
-    }
-}
-
-static void call_p_step_posterior_randn(const dk_kernels *k, size_t n, const float *const *in, float *out,
-                                        const void *params)
-{
-    const noise_params *p = params;
-    k->p_step_posterior_randn(n, &p->step.c, p->step.pred, &p->noise, in[0], in[1], out);
-}
-
-static void check_p_step_posterior_randn(void)
-{
-    static const char *const names[] = {"p_step_posterior_randn/epsilon", "p_step_posterior_randn/sample",
-                                        "p_step_posterior_randn/v"};
-    for (size_t o = 0; o < NOISE_OFFSETS; o += 2) /* offsets 0, 2 and the carry */
-        for (int pred = DK_PRED_EPSILON; pred <= DK_PRED_V; pred++)
-            for (int clipped = 0; clipped <= 1; clipped++) {
-                const noise_params p = {
-                    .noise = {dk_rand_u64(), dk_rand_u64(), noise_offsets[o]},
-                    .step = {random_coefs(clipped ? 1.5f : INFINITY), (dk_prediction)pred, 1}};
-                const kernel_case c = {names[pred], 2, call_p_step_posterior_randn, &p};
-                compare_all_layouts(&c);
-            }
-}
-
-/* ---- the public API over rows x dim, through this build and the reference ---- */
-
-static void api_case(dk_variant v, dk_variant ref, const dk_schedule *s, size_t rows, size_t dim)
-{
-    const int32_t T = dk_schedule_steps(s);
-    const size_t n = rows * dim;
-    int32_t *t = malloc((rows + 1) * sizeof *t);
-    float *a = malloc((n + 1) * sizeof(float)), *b = malloc((n + 1) * sizeof(float)),
-          *z = malloc((n + 1) * sizeof(float)), *out_v = malloc((n + 1) * sizeof(float)),
-          *out_r = malloc((n + 1) * sizeof(float));
-    if (!t || !a || !b || !z || !out_v || !out_r)
-        abort();
-    for (size_t r = 0; r < rows; r++) /* runs of equal t, and both ends */
-        t[r] = r % 3 == 0 ? 1 : r % 3 == 1 ? T : (int32_t)(1 + dk_rand_u64() % (uint64_t)T);
-    dk_rand_fill(a, n, 2.0);
-    dk_rand_fill(b, n, 1.0);
-    dk_rand_fill(z, n, 1.0);
-
-    dk_variant_select(ref);
-    dk_q_sample(s, t, rows, dim, a, b, out_r);
-    dk_variant_select(v);
-    dk_q_sample(s, t, rows, dim, a, b, out_v);
-    dk_check(dk_first_diff(out_v, out_r, n) == n, "dk_q_sample %zux%zu differs", rows, dim);
-
-    for (int pred = DK_PRED_EPSILON; pred <= DK_PRED_V; pred++)
-        for (int var = DK_VAR_FIXED_SMALL; var <= DK_VAR_FIXED_LARGE; var++)
-            for (int clipped = 0; clipped <= 1; clipped++)
-                for (int in_place = 0; in_place <= 1; in_place++) {
-                    const dk_step_opts o = {(dk_prediction)pred, (dk_variance)var, clipped ? 1.0f : 0.0f};
-                    const float *zz = (pred + var + clipped) % 2 ? z : NULL;
-                    dk_variant_select(ref);
-                    if (in_place)
-                        memcpy(out_r, a, n * sizeof(float));
-                    dk_p_step(s, t, rows, dim, in_place ? out_r : a, b, zz, &o, out_r);
-                    dk_variant_select(v);
-                    if (in_place)
-                        memcpy(out_v, a, n * sizeof(float));
-                    dk_p_step(s, t, rows, dim, in_place ? out_v : a, b, zz, &o, out_v);
-                    dk_check(dk_first_diff(out_v, out_r, n) == n,
-                             "dk_p_step %zux%zu pred=%d var=%d clip=%d z=%d in_place=%d differs", rows, dim,
-                             pred, var, clipped, zz != NULL, in_place);
+    kcase c = {.id = id, .alias_out = -1, .alias_in = -1};
+    dk_check(dk_kernel_describe(id, &c.d), "kernel %d: its row of kernel_list.h does not parse", (int)id);
+    if (!dk_checkasm_wants(c.d.name))
+        return;
+    const unsigned u = c.d.uses;
+    const int preds = u & DK_USES_PRED ? DK_PRED_COUNT : 1, clips = u & DK_USES_CLIP ? 2 : 1;
+    const size_t offsets = u & DK_USES_NOISE ? NOISE_OFFSETS : 1;
+    /* every subset of the optional arrays absent */
+    for (unsigned absent = 0; absent <= c.d.optional; absent++) {
+        if (absent & ~c.d.optional)
+            continue;
+        for (int pred = 0; pred < preds; pred++)
+            for (int clipped = 0; clipped < clips; clipped++)
+                for (size_t o = 0; o < offsets; o++) {
+                    c.absent = absent;
+                    c.args = (dk_kargs){.c = random_coefs(clipped), .pred = (dk_prediction)pred};
+                    c.args.noise = (dk_noise){dk_rand_u64(), dk_rand_u64(), noise_offsets[o]};
+                    int len = snprintf(c.label, sizeof c.label, "%s", c.d.name);
+                    if (u & DK_USES_PRED)
+                        len += snprintf(c.label + len, sizeof c.label - (size_t)len, " pred=%d", pred);
+                    if (u & DK_USES_CLIP)
+                        len += snprintf(c.label + len, sizeof c.label - (size_t)len, " clip=%s",
+                                        clipped ? "1.5" : "none");
+                    if (u & DK_USES_NOISE)
+                        len += snprintf(c.label + len, sizeof c.label - (size_t)len, " offset=%#llx",
+                                        (unsigned long long)noise_offsets[o]);
+                    for (int k = 0; k < DK_MAX_IN + DK_MAX_OUT; k++)
+                        if (absent >> k & 1)
+                            len += snprintf(c.label + len, sizeof c.label - (size_t)len, " no %s",
+                                            k < DK_MAX_IN ? c.d.in_names[k] : c.d.out_names[k - DK_MAX_IN]);
+                    compare_all_layouts(&c);
                 }
-    free(t), free(a), free(b), free(z), free(out_v), free(out_r);
+    }
 }
 
-static void check_api(dk_variant v, dk_variant ref)
+/* ---- the public functions over rows x dim ---- */
+
+static void call_on(dk_variant v, const api_case *c)
+{
+    dk_variant_select(v);
+    dk_check(api_case_call(c) == DK_OK, "%s failed", c->f->name);
+}
+
+static void check_function(const api_spec *f, const dk_schedule *s, size_t rows, size_t dim)
+{
+    api_case *ref = api_case_new(f, s, rows, dim), *test = api_case_new(f, s, rows, dim);
+    const size_t n = ref->g.n;
+    /* the same arguments, on arrays of their own */
+    if (!api_is_flat(f))
+        memcpy(test->t, ref->t, rows * sizeof(int32_t));
+    test->g.noise = ref->g.noise;
+    for (int i = 0; i < api_inputs(f); i++) {
+        dk_rand_fill_special(ref->in[i], n, 2.0);
+        memcpy(test->in[i], ref->in[i], n * sizeof(float));
+    }
+    for (int o = 0; o < api_opts_count(f); o++)
+        for (int in_place = 0; in_place <= (api_inputs(f) > 0); in_place++) {
+            ref->opts = test->opts = api_opts_at(o);
+            if (in_place) { /* output 0 replaces input 0 */
+                memcpy(ref->out[0], ref->in[0], n * sizeof(float));
+                memcpy(test->out[0], ref->in[0], n * sizeof(float));
+                ref->g.in[0] = ref->out[0];
+                test->g.in[0] = test->out[0];
+            }
+            call_on(target->ref, ref);
+            call_on(target->v, test);
+            for (int k = 0; k < api_outputs(f); k++) {
+                const size_t d = dk_first_diff(test->out[k], ref->out[k], n);
+                dk_check(d == n, "%s %zux%zu opts %d%s: %s[%zu] differs from the reference", f->name, rows,
+                         dim, o, in_place ? " in place" : "", api_out(f, k)->name, d);
+            }
+            ref->g.in[0] = ref->in[0];
+            test->g.in[0] = test->in[0];
+        }
+    api_case_free(ref);
+    api_case_free(test);
+}
+
+static void check_functions(void)
 {
     static const size_t shapes[][2] = {{1, 1}, {1, 37}, {3, 5}, {7, 33}, {64, 3}, {2, 1000}, {17, 16}};
     dk_schedule *s = NULL;
     if (dk_schedule_create(&s, DK_BETA_LINEAR, 1000, 1e-4, 0.02) != DK_OK)
         abort();
-    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
-        api_case(v, ref, s, shapes[i][0], shapes[i][1]);
+    for (size_t i = 0; i < api_spec_count; i++)
+        if (dk_checkasm_wants(api_specs[i].name))
+            for (size_t j = 0; j < sizeof shapes / sizeof shapes[0]; j++)
+                check_function(&api_specs[i], s, shapes[j][0], shapes[j][1]);
+    dk_variant_select(target->v);
     dk_schedule_destroy(s);
 }
 
-int main(int argc, char **argv)
-{
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s <variant>\n", argv[0]);
-        return 2;
-    }
-    dk_variant v = DK_VARIANT_COUNT;
-    for (int i = 0; i < DK_VARIANT_COUNT; i++)
-        if (strcmp(argv[1], dk_variant_get((dk_variant)i)->name) == 0)
-            v = (dk_variant)i;
-    if (v == DK_VARIANT_COUNT) {
-        fprintf(stderr, "unknown variant %s\n", argv[1]);
-        return 2;
-    }
-    char name[64];
-    snprintf(name, sizeof name, "test_isa %s", argv[1]);
-    if (!dk_variant_get(v)->kernels)
-        return dk_test_skip(name, "not built into this library");
-    if (!dk_variant_runs(v))
-        return dk_test_skip(name, "this CPU lacks it");
-    dk_test_seed();
-    const dk_variant ref = dk_variant_reference(v);
-    test_k = dk_variant_get(v)->kernels;
-    ref_k = dk_variant_get(ref)->kernels;
-    width = dk_variant_get(v)->width;
-    printf("%s: width %d, reference %s\n", name, width, dk_variant_get(ref)->name);
+/* ---- --bench: the raw kernels against the reference ---- */
 
-#define DK_KERNEL(kernel, params) check_##kernel();
-#include "kernel_list.h"
-#undef DK_KERNEL
-    check_api(v, ref);
-    return dk_test_finish(name);
+static double seconds_per_call(const dk_kernels *k, dk_kernel_id id, size_t n, const dk_kargs *a)
+{
+    struct timespec t0, t1;
+    long calls = 0;
+    double elapsed = 0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    do {
+        for (int i = 0; i < 16; i++, calls++)
+            k->fn[id](n, a);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        elapsed = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    } while (elapsed < 0.05);
+    return elapsed / (double)calls;
 }
+
+static void bench_kernels(void)
+{
+    enum { N = 4096 }; /* in L1 and L2: the arithmetic, not the memory */
+    static float arrays[DK_MAX_IN + DK_MAX_OUT][N];
+    for (int i = 0; i < DK_MAX_IN + DK_MAX_OUT; i++)
+        dk_rand_fill(arrays[i], N, 1.0);
+    printf("  %-26s %12s %12s %9s   (ns per element, %d elements in cache)\n", "kernel", target->info->name,
+           dk_variant_get(target->ref)->name, "speed-up", N);
+    for (int id = 0; id < DK_KERNEL_COUNT; id++) {
+        dk_kernel_desc d;
+        if (!dk_kernel_describe((dk_kernel_id)id, &d) || !dk_checkasm_wants(d.name))
+            continue;
+        dk_kargs a = {.c = test_step_coefs(0.01, 0.5, 1.0f), .pred = DK_PRED_V, .noise = {1, 2, 0}};
+        for (int i = 0; i < d.inputs; i++)
+            a.in[i] = arrays[i];
+        for (int k = 0; k < d.outputs; k++)
+            a.out[k] = arrays[DK_MAX_IN + k];
+        const double test = seconds_per_call(target->k, (dk_kernel_id)id, N, &a);
+        const double ref = seconds_per_call(target->ref_k, (dk_kernel_id)id, N, &a);
+        printf("  %-26s %12.3f %12.3f %8.2fx\n", d.name, 1e9 * test / N, 1e9 * ref / N, ref / test);
+    }
+}
+
+static void run(const dk_target *t)
+{
+    target = t;
+    if (dk_checkasm_bench()) {
+        bench_kernels();
+        dk_check(1, "bench");
+        return;
+    }
+    for (int id = 0; id < DK_KERNEL_COUNT; id++)
+        check_kernel((dk_kernel_id)id);
+    check_functions();
+}
+
+int main(int argc, char **argv) { return dk_checkasm_main(argc, argv, "test_isa", run); }

@@ -1,21 +1,24 @@
-/* The noise of one kernel build against the spec, bit for bit:
+/* The noise of one kernel build against the spec (doc/noise.md), bit for bit:
  * - the raw Philox words against the published known answers, the test's
  *   own plain Philox (noise_ref.c) and, where installed, Random123's;
  * - the normals against noise_ref of the build's family;
- * - partition invariance: any split of a range, through the kernel and the
- *   public API, gives the bits of one call;
- * - the fused generate-and-mix calls against dk_randn followed by the
- *   kernels that read their noise.
+ * - partition invariance: any split of a range, through the kernel and
+ *   through every function of api_list.h that makes noise, gives the bits
+ *   of one call;
+ * - every generate-and-use function (a TWIN row of api_list.h) against
+ *   dk_randn followed by its twin that reads the noise, and its noise
+ *   output against dk_randn.
  * Sizes are kept small enough for qemu-user (the aarch64 leg).
  *
- * usage: test_noise <variant>   (scalar_plain, scalar_fma, sse41, avx2, avx512, neon)
+ * usage: test_noise <variant> [--function=GLOB] [--seed=N]
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "dispatch.h"
+#include "api.h"
+#include "checkasm.h"
 #include "harness.h"
 #include "noise_ref.h"
 
@@ -23,9 +26,7 @@
 #include <Random123/philox.h>
 #endif
 
-static dk_variant variant;
-static const dk_kernels *kern;
-static int width, fused;
+static const dk_target *target;
 static long compared; /* normals or words compared, for the summary */
 
 static void *xmalloc(size_t bytes)
@@ -42,12 +43,17 @@ static void ok(dk_status st, const char *call) { dk_check(st == DK_OK, "%s: %s",
 
 static size_t rand_below(size_t n) { return n ? (size_t)(dk_rand_u64() % n) : 0; }
 
-static size_t first_word_diff(const uint32_t *a, const uint32_t *b, size_t n)
+/* The raw words of indices offset .. offset + n - 1 of (seed, stream). */
+static void kernel_words(uint64_t seed, uint64_t stream, uint64_t offset, size_t n, uint32_t *out)
 {
-    for (size_t i = 0; i < n; i++)
-        if (a[i] != b[i])
-            return i;
-    return n;
+    const dk_kargs a = {.out = {(float *)(void *)out}, .noise = {seed, stream, offset}};
+    target->k->fn[DK_KERNEL_philox](n, &a);
+}
+
+static void kernel_randn(dk_noise z, size_t n, float *out)
+{
+    const dk_kargs a = {.out = {out}, .noise = z};
+    target->k->fn[DK_KERNEL_randn](n, &a);
 }
 
 /* ---- Philox words ---- */
@@ -69,53 +75,60 @@ static const philox_kat kats[] = {
 
 static uint64_t join(uint32_t lo, uint32_t hi) { return (uint64_t)hi << 32 | lo; }
 
-/* The kernel's counter is (first_block lo, hi, stream lo, hi), its key the seed. */
+/* noise_ref on all three; the kernel where the counter is a block it can
+ * reach (index / 4 < 2^62: the first vector). */
 static void check_philox_known_answers(void)
 {
     for (size_t i = 0; i < sizeof kats / sizeof kats[0]; i++) {
         const philox_kat *t = &kats[i];
-        uint32_t got[4], ref[4];
-        kern->philox(1, join(t->key[0], t->key[1]), join(t->ctr[2], t->ctr[3]), join(t->ctr[0], t->ctr[1]),
-                     got);
+        uint32_t ref[4];
         noise_ref_philox(t->ctr, t->key, ref);
-        compared += 8;
-        dk_check(first_word_diff(ref, t->out, 4) == 4,
+        dk_check(dk_first_word_diff(ref, t->out, 4) == 4,
                  "noise_ref Philox known answer %zu: %08x %08x %08x %08x", i, ref[0], ref[1], ref[2], ref[3]);
-        dk_check(first_word_diff(got, t->out, 4) == 4, "philox known answer %zu: %08x %08x %08x %08x", i,
+        const uint64_t block = join(t->ctr[0], t->ctr[1]);
+        if (block >= (uint64_t)1 << 62)
+            continue;
+        uint32_t got[4];
+        kernel_words(join(t->key[0], t->key[1]), join(t->ctr[2], t->ctr[3]), 4 * block, 4, got);
+        dk_check(dk_first_word_diff(got, t->out, 4) == 4, "philox known answer %zu: %08x %08x %08x %08x", i,
                  got[0], got[1], got[2], got[3]);
+        compared += 8;
     }
 }
 
-/* A first block such that nblocks from it cross the multiple of 2^32 (or
- * 2^64, for edge 0) at a random place, or just reach it. */
-static uint64_t block_near(uint64_t edge, size_t nblocks) { return edge - 1 - rand_below(nblocks + 2); }
+/* A first word index such that n words from it cross the multiple of 2^34
+ * (the carry of the block counter into its high word) at a random place, or
+ * just reach it; edge 0 means the top of the index range. */
+static uint64_t index_near(uint64_t edge, size_t n) { return edge - 1 - rand_below(n + 2) - (edge ? 0 : n); }
 
-static void check_philox_run(size_t nblocks, uint64_t first, int flush_end)
+static void check_philox_run(size_t n, uint64_t first, int flush_end)
 {
     const uint64_t seed = dk_rand_u64(), stream = dk_rand_u64();
-    dk_guarded g = dk_guarded_alloc(4 * nblocks, flush_end); /* words are float-sized */
-    uint32_t *got = (uint32_t *)(void *)g.p, *ref = xmalloc(4 * nblocks * sizeof *ref);
-    kern->philox(nblocks, seed, stream, first, got);
-    for (size_t b = 0; b < nblocks; b++)
-        noise_ref_block_words(seed, stream, first + b, ref + 4 * b); /* wraps modulo 2^64 */
-    const size_t d = first_word_diff(got, ref, 4 * nblocks);
-    dk_check(d == 4 * nblocks, "philox nblocks=%zu first=%#llx: word %zu is %08x, reference %08x", nblocks,
-             (unsigned long long)first, d, d < 4 * nblocks ? got[d] : 0, d < 4 * nblocks ? ref[d] : 0);
-    compared += (long)(4 * nblocks);
+    dk_guarded g = dk_guarded_alloc(n, flush_end); /* words are float-sized */
+    uint32_t *got = (uint32_t *)(void *)g.p, *ref = xmalloc((n / 4 + 2) * 4 * sizeof *ref);
+    kernel_words(seed, stream, first, n, got);
+    for (size_t b = 0; b < n / 4 + 2; b++)
+        noise_ref_block_words(seed, stream, first / 4 + b, ref + 4 * b);
+    const uint32_t *want = ref + first % 4;
+    const size_t d = dk_first_word_diff(got, want, n);
+    dk_check(d == n, "philox n=%zu first=%#llx: word %zu is %08x, reference %08x", n,
+             (unsigned long long)first, d, d < n ? got[d] : 0, d < n ? want[d] : 0);
+    compared += (long)n;
     free(ref);
     dk_guarded_free(&g);
 }
 
-/* Every count up to three vector widths and a few, from random blocks and
- * across the carries of the 64-bit block counter. */
-static void check_philox_blocks(void)
+/* Every count up to three chunks and a few, from random indices and across
+ * the carries of the block counter. */
+static void check_philox_words(void)
 {
-    for (size_t nblocks = 0; nblocks <= 3 * (size_t)width + 5; nblocks++) {
-        const int flush_end = (int)(nblocks % 2);
-        check_philox_run(nblocks, dk_rand_u64(), flush_end);
-        check_philox_run(nblocks, block_near(1ull << 32, nblocks), !flush_end);
-        check_philox_run(nblocks, block_near((dk_rand_u64() | 1) << 32, nblocks), flush_end);
-        check_philox_run(nblocks, block_near(0, nblocks), !flush_end); /* 2^64 */
+    const size_t max_n = 4 * (3 * (size_t)target->info->width + 5);
+    for (size_t n = 0; n <= max_n; n++) {
+        const int flush_end = (int)(n % 2);
+        check_philox_run(n, dk_rand_u64() >> 2, flush_end);
+        check_philox_run(n, index_near((uint64_t)1 << 34, n), !flush_end);
+        check_philox_run(n, index_near((dk_rand_u64() >> 30 | 1) << 34, n), flush_end);
+        check_philox_run(n, index_near(0, n), !flush_end); /* up to index 2^64 - 1 */
     }
 }
 
@@ -128,16 +141,17 @@ static void check_philox_random123(void)
     long blocks = 0;
     for (int rep = 0; rep < 1000; rep++) {
         const uint64_t seed = dk_rand_u64(), stream = dk_rand_u64();
-        const uint64_t first = rep % 4 ? dk_rand_u64() : block_near(rep % 8 ? 1ull << 32 : 0, MAX_BLOCKS);
         const size_t nblocks = 1 + rand_below(rep % 2 ? MAX_BLOCKS : 4);
-        kern->philox(nblocks, seed, stream, first, got);
+        const uint64_t first =
+            rep % 4 ? dk_rand_u64() >> 2 : index_near(rep % 8 ? (uint64_t)1 << 34 : 0, 4 * nblocks) / 4;
+        kernel_words(seed, stream, 4 * first, 4 * nblocks, got);
         for (size_t b = 0; b < nblocks; b++, blocks++) {
             const uint64_t block = first + b;
             const philox4x32_ctr_t ctr = {
                 {(uint32_t)block, (uint32_t)(block >> 32), (uint32_t)stream, (uint32_t)(stream >> 32)}};
             const philox4x32_key_t key = {{(uint32_t)seed, (uint32_t)(seed >> 32)}};
             const philox4x32_ctr_t want = philox4x32(ctr, key);
-            dk_check(first_word_diff(got + 4 * b, want.v, 4) == 4,
+            dk_check(dk_first_word_diff(got + 4 * b, want.v, 4) == 4,
                      "philox block %#llx stream %#llx seed %#llx differs from Random123",
                      (unsigned long long)block, (unsigned long long)stream, (unsigned long long)seed);
         }
@@ -177,9 +191,9 @@ static void check_randn_run(size_t n, dk_noise z, int flush_end)
 {
     dk_guarded g = dk_guarded_alloc(n, flush_end);
     float *ref = xmalloc(n * sizeof *ref);
-    kern->randn(n, &z, g.p);
-    noise_ref_randn(fused, z.seed, z.stream, z.offset, ref, n);
-    const size_t d = dk_first_diff(g.p, ref, n);
+    kernel_randn(z, n, g.p);
+    noise_ref_randn(target->info->fused, z.seed, z.stream, z.offset, ref, n);
+    const size_t d = dk_first_word_diff(g.p, ref, n); /* no NaN here: every bit counts */
     dk_check(d == n, "randn n=%zu seed %#llx stream %#llx offset %#llx: element %zu is %a, reference %a", n,
              (unsigned long long)z.seed, (unsigned long long)z.stream, (unsigned long long)z.offset, d,
              d < n ? g.p[d] : 0.0, d < n ? ref[d] : 0.0);
@@ -192,7 +206,7 @@ static void check_randn_reference(void)
 {
     /* Three kernel chunks (2 batches x 4 vectors) and a few, from every
      * kind of offset, so heads inside a block and short tails all occur. */
-    const size_t max_n = 24 * (size_t)width + 5;
+    const size_t max_n = 24 * (size_t)target->info->width + 5;
     for (int kind = 0; kind < 8; kind++)
         for (size_t n = 0; n <= max_n; n++)
             check_randn_run(n, random_noise(kind, n), (int)((n + (size_t)kind) % 2));
@@ -222,208 +236,158 @@ static size_t random_cuts(size_t n, size_t *cuts, size_t max)
 
 #define MAX_PIECES 64
 
-static void check_randn_partition(size_t n, dk_noise z)
+/* The kernel over [0, n) in pieces. */
+static void check_kernel_partition(size_t n, dk_noise z)
 {
-    float *whole = xmalloc(n * sizeof(float)), *parts = xmalloc(n * sizeof(float)),
-          *api = xmalloc(n * sizeof(float));
+    float *whole = xmalloc(n * sizeof(float)), *parts = xmalloc(n * sizeof(float));
     size_t cuts[MAX_PIECES + 1];
     const size_t pieces = random_cuts(n, cuts, MAX_PIECES);
-    kern->randn(n, &z, whole);
+    kernel_randn(z, n, whole);
     for (size_t p = 0; p < pieces; p++) {
         const dk_noise zp = {z.seed, z.stream, z.offset + cuts[p]};
-        kern->randn(cuts[p + 1] - cuts[p], &zp, parts + cuts[p]);
-        ok(dk_randn(zp, api + cuts[p], cuts[p + 1] - cuts[p]), "dk_randn piece");
+        kernel_randn(zp, cuts[p + 1] - cuts[p], parts + cuts[p]);
     }
-    dk_check(dk_first_diff(parts, whole, n) == n, "randn n=%zu offset %#llx in %zu pieces differs", n,
+    dk_check(dk_first_word_diff(parts, whole, n) == n, "randn n=%zu offset %#llx in %zu pieces differs", n,
              (unsigned long long)z.offset, pieces);
-    dk_check(dk_first_diff(api, whole, n) == n, "dk_randn n=%zu offset %#llx in %zu pieces differs", n,
-             (unsigned long long)z.offset, pieces);
-    compared += 2 * (long)n;
-    free(whole), free(parts), free(api);
+    compared += (long)n;
+    free(whole), free(parts);
 }
 
-/* A schedule's timesteps in runs of equal t (rows share a kernel call then),
- * with lo, 1 and T frequent. */
-static void random_timesteps(int32_t *t, size_t rows, int32_t lo, int32_t T)
+/* A function with noise over its rows in pieces (flat ones: over its
+ * elements), each piece's noise offset at its first element. */
+static void check_function_partition(const api_spec *f, const dk_schedule *s, size_t rows, size_t dim)
 {
-    for (size_t r = 0; r < rows;) {
-        const size_t pick = rand_below(5), run = 1 + rand_below(3);
-        const int32_t v = pick == 0   ? lo
-                          : pick == 1 ? 1
-                          : pick == 2 ? T
-                                      : lo + (int32_t)rand_below((size_t)(T - lo) + 1);
-        for (size_t i = 0; i < run && r < rows; i++)
-            t[r++] = v;
+    api_case *c = api_case_new(f, s, rows, dim);
+    const size_t n = c->g.n, units = api_is_flat(f) ? n : rows, per_unit = api_is_flat(f) ? 1 : dim;
+    c->g.noise = random_noise((int)rand_below(8), n);
+    if (api_role_of(f, ROLE_OPTS))
+        c->opts = api_opts_at((int)rand_below((size_t)api_opts_count(f)));
+    float *whole[API_MAX_OUT] = {0};
+    ok(api_case_call(c), f->name);
+    for (int k = 0; k < api_outputs(f); k++) {
+        whole[k] = xmalloc(n * sizeof(float));
+        memcpy(whole[k], c->out[k], n * sizeof(float));
+        memset(c->out[k], 0xff, n * sizeof(float));
     }
-}
-
-/* The arrays of one rows x dim case. */
-typedef struct rows_case {
-    size_t rows, dim, n;
-    int32_t *t;
-    float *x, *m, *a, *b, *c, *d; /* inputs x, m; outputs a..d */
-} rows_case;
-
-static rows_case rows_case_new(size_t rows, size_t dim, int32_t t_lo, int32_t T)
-{
-    rows_case rc = {.rows = rows, .dim = dim, .n = rows * dim, .t = xmalloc(rows * sizeof(int32_t))};
-    float **arrays[] = {&rc.x, &rc.m, &rc.a, &rc.b, &rc.c, &rc.d};
-    for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
-        *arrays[i] = xmalloc(rc.n * sizeof(float));
-    random_timesteps(rc.t, rows, t_lo, T);
-    dk_rand_fill(rc.x, rc.n, 2.0);
-    dk_rand_fill(rc.m, rc.n, 1.0);
-    return rc;
-}
-
-static void rows_case_free(rows_case *rc)
-{
-    free(rc->t), free(rc->x), free(rc->m), free(rc->a), free(rc->b), free(rc->c), free(rc->d);
-}
-
-static dk_noise noise_from(dk_noise z, size_t at)
-{
-    z.offset += at;
-    return z;
-}
-
-/* The row kernels split by rows: row r0's noise starts at offset + r0 * dim. */
-static void check_rows_partition(const dk_schedule *s, size_t rows, size_t dim)
-{
-    const int32_t T = dk_schedule_steps(s);
-    rows_case q = rows_case_new(rows, dim, 0, T);
-    const dk_noise z = random_noise((int)rand_below(8), q.n);
     size_t cuts[MAX_PIECES + 1];
-    const size_t pieces = random_cuts(rows, cuts, MAX_PIECES);
-
-    ok(dk_q_sample_randn(s, q.t, rows, dim, q.x, z, q.a, q.b), "dk_q_sample_randn");
+    const size_t pieces = random_cuts(units, cuts, MAX_PIECES);
     for (size_t p = 0; p < pieces; p++) {
-        const size_t r0 = cuts[p], at = r0 * dim;
-        ok(dk_q_sample_randn(s, q.t + r0, cuts[p + 1] - r0, dim, q.x + at, noise_from(z, at), q.c + at,
-                             q.d + at),
-           "dk_q_sample_randn");
+        const size_t at = cuts[p] * per_unit, count = cuts[p + 1] - cuts[p];
+        api_args g = c->g;
+        if (api_is_flat(f)) {
+            g.dim = g.n = count;
+        } else {
+            g.t = c->t + cuts[p];
+            g.rows = count;
+        }
+        for (int i = 0; i < api_inputs(f); i++)
+            g.in[i] = c->in[i] + at;
+        for (int k = 0; k < api_outputs(f); k++)
+            g.out[k] = c->out[k] + at;
+        g.noise.offset += at;
+        ok(f->call(&g), f->name);
     }
-    dk_check(dk_first_diff(q.c, q.a, q.n) == q.n && dk_first_diff(q.d, q.b, q.n) == q.n,
-             "dk_q_sample_randn %zux%zu in %zu pieces of rows differs", rows, dim, pieces);
-    rows_case_free(&q);
-
-    rows_case p = rows_case_new(rows, dim, 1, T);
-    const dk_step_opts o = {(dk_prediction)rand_below(3), (dk_variance)rand_below(2),
-                            rand_below(2) ? 1.0f : 0.0f};
-    ok(dk_p_step_randn(s, p.t, rows, dim, p.x, p.m, z, &o, p.a), "dk_p_step_randn");
-    for (size_t i = 0; i < pieces; i++) {
-        const size_t r0 = cuts[i], at = r0 * dim;
-        ok(dk_p_step_randn(s, p.t + r0, cuts[i + 1] - r0, dim, p.x + at, p.m + at, noise_from(z, at), &o,
-                           p.c + at),
-           "dk_p_step_randn");
+    for (int k = 0; k < api_outputs(f); k++) {
+        dk_check(dk_first_diff(c->out[k], whole[k], n) == n, "%s %zux%zu in %zu pieces: %s differs", f->name,
+                 rows, dim, pieces, api_out(f, k)->name);
+        free(whole[k]);
     }
-    dk_check(dk_first_diff(p.c, p.a, p.n) == p.n,
-             "dk_p_step_randn %zux%zu pred=%d var=%d clip=%g in %zu pieces differs", rows, dim, o.prediction,
-             o.variance, (double)o.clip, pieces);
-    compared += 3 * (long)q.n;
-    rows_case_free(&p);
+    compared += (long)n;
+    api_case_free(c);
 }
 
-static void check_partitions(const dk_schedule *s)
+static dk_schedule *sched;
+
+static void check_partitions(void)
 {
     for (int rep = 0; rep < 200; rep++) {
-        const size_t n = rep % 4 ? rand_below(40 * (size_t)width) : rand_below(3000);
-        check_randn_partition(n, random_noise(rep, n));
+        const size_t n = rep % 4 ? rand_below(40 * (size_t)target->info->width) : rand_below(3000);
+        check_kernel_partition(n, random_noise(rep, n));
     }
-    for (int rep = 0; rep < 40; rep++)
-        check_rows_partition(s, 1 + rand_below(24), 1 + rand_below(rep % 2 ? 8 : 70));
+    for (size_t i = 0; i < api_spec_count; i++)
+        if (api_role_of(&api_specs[i], ROLE_NOISE) && dk_checkasm_wants(api_specs[i].name))
+            for (int rep = 0; rep < 40; rep++)
+                check_function_partition(&api_specs[i], sched, 1 + rand_below(24),
+                                         1 + rand_below(rep % 2 ? 8 : 70));
 }
 
-/* ---- generated noise in registers == dk_randn then the plain kernel ---- */
+/* ---- generated noise in registers == dk_randn then the twin ---- */
 
-static void check_q_sample_fused(const dk_schedule *s, size_t rows, size_t dim)
+/* f's arguments with the noise as input twin_in of its twin: the twin's
+ * inputs are f's with the noise inserted there, its outputs f's without the
+ * noise output. */
+static api_args twin_args(const api_spec *f, const api_args *g, const float *noise, float *const *twin_out)
 {
-    rows_case q = rows_case_new(rows, dim, 0, dk_schedule_steps(s));
-    const size_t n = q.n;
-    const dk_noise z = random_noise((int)rand_below(8), n);
-    ok(dk_randn(z, q.a, n), "dk_randn");                              /* a: the noise */
-    ok(dk_q_sample(s, q.t, rows, dim, q.x, q.a, q.b), "dk_q_sample"); /* b: the unfused result */
-    ok(dk_q_sample_randn(s, q.t, rows, dim, q.x, z, q.c, q.d), "dk_q_sample_randn");
-    dk_check(dk_first_diff(q.d, q.b, n) == n, "dk_q_sample_randn %zux%zu differs from dk_randn + dk_q_sample",
-             rows, dim);
-    dk_check(dk_first_diff(q.c, q.a, n) == n, "dk_q_sample_randn %zux%zu: eps_out differs from dk_randn",
-             rows, dim);
-
-    ok(dk_q_sample_randn(s, q.t, rows, dim, q.x, z, NULL, q.d), "dk_q_sample_randn");
-    dk_check(dk_first_diff(q.d, q.b, n) == n, "dk_q_sample_randn %zux%zu eps_out NULL differs", rows, dim);
-
-    memcpy(q.d, q.x, n * sizeof(float)); /* in place: xt == x0 */
-    ok(dk_q_sample_randn(s, q.t, rows, dim, q.d, z, q.c, q.d), "dk_q_sample_randn");
-    dk_check(dk_first_diff(q.d, q.b, n) == n && dk_first_diff(q.c, q.a, n) == n,
-             "dk_q_sample_randn %zux%zu in place (xt == x0) differs", rows, dim);
-
-    memcpy(q.c, q.x, n * sizeof(float)); /* the noise replaces x0: eps_out == x0 */
-    ok(dk_q_sample_randn(s, q.t, rows, dim, q.c, z, q.c, q.d), "dk_q_sample_randn");
-    dk_check(dk_first_diff(q.d, q.b, n) == n && dk_first_diff(q.c, q.a, n) == n,
-             "dk_q_sample_randn %zux%zu with eps_out == x0 differs", rows, dim);
-    compared += 6 * (long)n;
-    rows_case_free(&q);
+    api_args t = *g;
+    for (int i = 0, from = 0; i < api_inputs(f) + 1; i++)
+        t.in[i] = i == f->twin_in ? noise : g->in[from++];
+    for (int k = 0, to = 0; k < api_outputs(f); k++)
+        if (api_out(f, k)->kind != ROLE_NOISE_OUT)
+            t.out[to++] = twin_out[k];
+    return t;
 }
 
-static void check_p_step_fused_opts(const dk_schedule *s, rows_case *p, dk_noise z, const dk_step_opts *o,
-                                    int in_place)
+static void check_twin(const api_spec *f, const dk_schedule *s, size_t rows, size_t dim, int in_place)
 {
-    const size_t n = p->n;
-    /* a holds dk_randn's noise; b gets the unfused result */
-    ok(dk_p_step(s, p->t, p->rows, p->dim, p->x, p->m, p->a, o, p->b), "dk_p_step");
-    const float *xt = p->x;
-    if (in_place) {
-        memcpy(p->c, p->x, n * sizeof(float));
-        xt = p->c;
+    const api_spec *twin = api_by_name(f->twin);
+    dk_check(twin != NULL, "%s: its twin %s is not in api_list.h", f->name, f->twin);
+    if (!twin)
+        return;
+    api_case *c = api_case_new(f, s, rows, dim);
+    const size_t n = c->g.n;
+    c->g.noise = random_noise((int)rand_below(8), n);
+    if (rows > 1 && c->t) /* a row at the smallest t (t = 1: no noise in p_step) and one above */
+        c->t[0] = (int32_t)(api_t_min(f) > 0 ? api_t_min(f) : 1),
+        c->t[rows - 1] = 2 + (int32_t)rand_below(100);
+    float *noise = xmalloc(n * sizeof(float)), *twin_out[API_MAX_OUT];
+    for (int k = 0; k < api_outputs(f); k++)
+        twin_out[k] = xmalloc(n * sizeof(float));
+    ok(dk_randn(c->g.noise, noise, n), "dk_randn");
+    for (int o = 0; o < api_opts_count(f); o++) {
+        c->opts = api_opts_at(o);
+        const api_args t = twin_args(f, &c->g, noise, twin_out);
+        ok(twin->call(&t), twin->name);
+        if (in_place) { /* output 0 replaces input 0 */
+            memcpy(c->out[0], c->in[0], n * sizeof(float));
+            c->g.in[0] = c->out[0];
+        }
+        ok(api_case_call(c), f->name);
+        c->g.in[0] = c->in[0];
+        for (int k = 0, tk = 0; k < api_outputs(f); k++) {
+            const int noise_out = api_out(f, k)->kind == ROLE_NOISE_OUT;
+            const float *want = noise_out ? noise : twin_out[tk++];
+            dk_check(dk_first_diff(c->out[k], want, n) == n, "%s %zux%zu opts %d%s: %s differs from %s",
+                     f->name, rows, dim, o, in_place ? " in place" : "", api_out(f, k)->name,
+                     noise_out ? "dk_randn" : twin->name);
+        }
+        compared += (long)n;
     }
-    ok(dk_p_step_randn(s, p->t, p->rows, p->dim, xt, p->m, z, o, p->c), "dk_p_step_randn");
-    dk_check(dk_first_diff(p->c, p->b, n) == n,
-             "dk_p_step_randn %zux%zu pred=%d var=%d clip=%g%s differs from dk_randn + dk_p_step", p->rows,
-             p->dim, o->prediction, o->variance, (double)o->clip, in_place ? " in place" : "");
-    compared += (long)n;
+    for (int k = 0; k < api_outputs(f); k++)
+        free(twin_out[k]);
+    free(noise);
+    api_case_free(c);
 }
 
-static void check_p_step_fused(const dk_schedule *s, size_t rows, size_t dim)
-{
-    rows_case p = rows_case_new(rows, dim, 1, dk_schedule_steps(s));
-    if (rows > 1) /* both kinds of row in every shape that has two */
-        p.t[0] = 1, p.t[rows - 1] = 2 + (int32_t)rand_below(100);
-    const dk_noise z = random_noise((int)rand_below(8), p.n);
-    ok(dk_randn(z, p.a, p.n), "dk_randn");
-    for (int pred = DK_PRED_EPSILON; pred <= DK_PRED_V; pred++)
-        for (int var = DK_VAR_FIXED_SMALL; var <= DK_VAR_FIXED_LARGE; var++)
-            for (int clipped = 0; clipped <= 1; clipped++) {
-                const dk_step_opts o = {(dk_prediction)pred, (dk_variance)var, clipped ? 1.0f : 0.0f};
-                check_p_step_fused_opts(s, &p, z, &o, (pred + var + clipped) % 2);
-            }
-    rows_case_free(&p);
-}
-
-static void check_fused_equals_unfused(const dk_schedule *s)
+static void check_twins(void)
 {
     static const size_t shapes[][2] = {{1, 1}, {3, 5}, {7, 33}, {17, 16}, {2, 1000}, {12, 3}, {5, 67}};
-    for (int rep = 0; rep < 3; rep++)
-        for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
-            check_q_sample_fused(s, shapes[i][0], shapes[i][1]);
-            check_p_step_fused(s, shapes[i][0], shapes[i][1]);
-        }
+    for (size_t i = 0; i < api_spec_count; i++) {
+        const api_spec *f = &api_specs[i];
+        if (!f->twin || !dk_checkasm_wants(f->name))
+            continue;
+        for (int rep = 0; rep < 3; rep++)
+            for (size_t j = 0; j < sizeof shapes / sizeof shapes[0]; j++)
+                check_twin(f, sched, shapes[j][0], shapes[j][1], (int)((rep + j) % 2));
+    }
 }
 
 /* ---- driver ---- */
 
-static int find_variant(const char *name, dk_variant *v)
-{
-    for (int i = 0; i < DK_VARIANT_COUNT; i++)
-        if (strcmp(name, dk_variant_get((dk_variant)i)->name) == 0) {
-            *v = (dk_variant)i;
-            return 1;
-        }
-    return 0;
-}
-
 /* Runs one group of checks and prints its count and CPU time. */
-static void run(const char *what, void (*check)(void))
+static void group(const char *what, const char *kernel, void (*check)(void))
 {
+    if (kernel && !dk_checkasm_wants(kernel))
+        return;
     const long before = compared;
     const clock_t start = clock();
     check();
@@ -431,44 +395,22 @@ static void run(const char *what, void (*check)(void))
            (double)(clock() - start) / CLOCKS_PER_SEC);
 }
 
-static dk_schedule *sched;
-static void check_partitions_all(void) { check_partitions(sched); }
-static void check_fused_all(void) { check_fused_equals_unfused(sched); }
-
-int main(int argc, char **argv)
+static void run(const dk_target *t)
 {
-    if (argc != 2 || !find_variant(argv[1], &variant)) {
-        fprintf(stderr, "usage: %s <variant>\n", argv[0]);
-        return 2;
-    }
-    char name[64];
-    snprintf(name, sizeof name, "test_noise %s", argv[1]);
-    const dk_variant_info *info = dk_variant_get(variant);
-    if (!info->kernels)
-        return dk_test_skip(name, "not built into this library");
-    if (!dk_variant_runs(variant))
-        return dk_test_skip(name, "this CPU lacks it");
-    kern = info->kernels;
-    width = info->width;
-    fused = info->fused;
-    if (fused && !dk_variant_runs(DK_VARIANT_SCALAR_FMA)) /* cannot happen on x86-64 or AArch64 */
-        return dk_test_skip(name, "the fused reference (SLEEF purecfma) needs FMA");
-    dk_test_seed();
-    printf("%s: width %d, %s family\n", name, width, fused ? "fused" : "plain");
-    if (dk_variant_select(variant) != DK_OK ||
-        dk_schedule_create(&sched, DK_BETA_LINEAR, 1000, 1e-4, 0.02) != DK_OK)
-        return 1;
-
-    run("philox known answers", check_philox_known_answers);
-    run("philox blocks vs noise_ref", check_philox_blocks);
+    target = t;
+    if (dk_schedule_create(&sched, DK_BETA_LINEAR, 1000, 1e-4, 0.02) != DK_OK)
+        abort();
+    group("philox known answers", "philox", check_philox_known_answers);
+    group("philox words vs noise_ref", "philox", check_philox_words);
 #ifdef DK_HAVE_RANDOM123
-    run("philox vs Random123", check_philox_random123);
+    group("philox vs Random123", "philox", check_philox_random123);
 #else
     printf("  (no Random123/philox.h: that comparison is skipped)\n");
 #endif
-    run("randn vs noise_ref", check_randn_reference);
-    run("partition invariance", check_partitions_all);
-    run("fused == dk_randn + kernel", check_fused_all);
+    group("randn vs noise_ref", "randn", check_randn_reference);
+    group("partition invariance", NULL, check_partitions);
+    group("generated == dk_randn + twin", NULL, check_twins);
     dk_schedule_destroy(sched);
-    return dk_test_finish(name);
 }
+
+int main(int argc, char **argv) { return dk_checkasm_main(argc, argv, "test_noise", run); }

@@ -1,0 +1,185 @@
+// The baselines every kernel is read against, in the same binary and run:
+// memcpy, a plain triad a[i] = b[i] + s * c[i] (the memory limit), a plain
+// loop of the reverse step's arithmetic ("fused_loop"), and
+// "scalar_philox_loop": plain C++ Philox4x32-10 with glibc's logf and
+// sincosf doing q_sample_randn's work (the goals' "scalar loop").
+#include "bench.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace dkb
+{
+
+namespace
+{
+
+// The p_step epsilon and q_sample coefficients from the schedule's public
+// getters.
+struct StepCoefs {
+    float c_out, c_eps, sigma;
+    float q_a, q_b; // sqrt(abar_t), sqrt(1 - abar_t)
+};
+
+StepCoefs step_coefs(const dk_schedule *s, int32_t t)
+{
+    const double beta = dk_schedule_beta(s, t);
+    const double abar = dk_schedule_alpha_bar(s, t);
+    StepCoefs c;
+    c.c_out = static_cast<float>(1.0 / std::sqrt(1.0 - beta));
+    c.c_eps = static_cast<float>(beta / std::sqrt(1.0 - abar));
+    c.sigma = static_cast<float>(std::sqrt(dk_schedule_posterior_variance(s, t)));
+    c.q_a = static_cast<float>(std::sqrt(abar));
+    c.q_b = static_cast<float>(std::sqrt(1.0 - abar));
+    return c;
+}
+
+// Ordinary loops compiled with this file's flags. noinline keeps each a real
+// call, like the library's kernels, and stops the compiler from specializing
+// it for the constant arguments of the benchmark.
+[[gnu::noinline]] void triad(size_t n, float *a, const float *b, float s, const float *c)
+{
+    for (size_t i = 0; i < n; ++i)
+        a[i] = b[i] + s * c[i];
+}
+
+[[gnu::noinline]] void fused_loop(size_t n, const StepCoefs &k, const float *xt, const float *e,
+                                  const float *z, float *out)
+{
+    for (size_t i = 0; i < n; ++i)
+        out[i] = k.sigma * z[i] + k.c_out * (xt[i] - k.c_eps * e[i]);
+}
+
+// The noise as a plain program would make it, one element at a time:
+// Philox4x32-10 (Salmon et al. 2011) on the counter (block lo, block hi,
+// stream lo, stream hi) under the key (seed lo, seed hi), and Box-Muller with
+// glibc's logf and sincosf. doc/noise.md is the same up to the last bits of
+// the transcendental functions (SLEEF u35 there, and sincospif of 2 u2
+// instead of sincosf of 2 pi u2); check_scalar_philox compares the two.
+void philox_normals(uint64_t seed, uint64_t stream, uint64_t block, float z[4])
+{
+    uint32_t c[4] = {static_cast<uint32_t>(block), static_cast<uint32_t>(block >> 32),
+                     static_cast<uint32_t>(stream), static_cast<uint32_t>(stream >> 32)};
+    uint32_t k0 = static_cast<uint32_t>(seed), k1 = static_cast<uint32_t>(seed >> 32);
+    for (int round = 0; round < 10; ++round) {
+        const uint64_t p0 = uint64_t{0xD2511F53u} * c[0];
+        const uint64_t p1 = uint64_t{0xCD9E8D57u} * c[2];
+        const uint32_t next[4] = {static_cast<uint32_t>(p1 >> 32) ^ c[1] ^ k0, static_cast<uint32_t>(p1),
+                                  static_cast<uint32_t>(p0 >> 32) ^ c[3] ^ k1, static_cast<uint32_t>(p0)};
+        std::memcpy(c, next, sizeof c);
+        k0 += 0x9E3779B9u;
+        k1 += 0xBB67AE85u;
+    }
+    for (int p = 0; p < 2; ++p) {
+        const uint32_t ra = c[2 * p], rb = c[2 * p + 1];
+        const float u1 = static_cast<float>(static_cast<int32_t>(ra >> 1)) * 0x1p-31f + 0x1p-32f;
+        const float u2 = static_cast<float>(rb >> 8) * 0x1p-24f;
+        const float radius = sqrtf(-2.0f * logf(u1));
+        float s, co;
+        sincosf(6.28318530717958647692f * u2, &s, &co);
+        z[2 * p] = radius * co;
+        z[2 * p + 1] = radius * s;
+    }
+}
+
+// q_sample_randn's work (element i uses noise index i: offset 0) as a plain
+// scalar loop.
+[[gnu::noinline]] void scalar_philox_loop(size_t n, float a, float b, uint64_t seed, uint64_t stream,
+                                          const float *x0, float *eps_out, float *xt)
+{
+    for (size_t i = 0; i < n; i += 4) {
+        float z[4];
+        philox_normals(seed, stream, i / 4, z);
+        const size_t m = std::min<size_t>(4, n - i);
+        for (size_t j = 0; j < m; ++j) {
+            eps_out[i + j] = z[j];
+            xt[i + j] = a * x0[i + j] + b * z[j];
+        }
+    }
+}
+
+bool g_baseline_ok = false;
+
+enum class Baseline { memcpy, triad, fused_loop, scalar_philox_loop };
+
+struct BaselineInfo {
+    Baseline which;
+    const char *name;
+    int arrays; // read or written
+};
+constexpr BaselineInfo baselines[] = {
+    {Baseline::memcpy, "memcpy", 2},                         // src -> dst
+    {Baseline::triad, "triad", 3},                           // b, c -> a
+    {Baseline::fused_loop, "fused_loop", 4},                 // xt, e, z -> out
+    {Baseline::scalar_philox_loop, "scalar_philox_loop", 3}, // x0 -> xt, eps
+};
+
+void run_baseline(benchmark::State &state, const BaselineInfo &b, size_t bytes)
+{
+    if (b.which == Baseline::scalar_philox_loop && !g_baseline_ok) {
+        state.SkipWithError("the scalar Philox baseline disagrees with dk_randn");
+        return;
+    }
+    if (!prepare_buffers(bytes)) {
+        state.SkipWithError("out of memory");
+        return;
+    }
+    const size_t n = bytes / sizeof(float);
+    const StepCoefs k = step_coefs(g_sched, g_t);
+    const float *x = g_buf.in[0], *y = g_buf.in[1], *z = g_buf.in[2];
+    float *out = g_buf.out[0], *eps = g_buf.out[1];
+    auto once = [&] {
+        switch (b.which) {
+        case Baseline::memcpy:
+            std::memcpy(out, x, n * sizeof(float));
+            break;
+        case Baseline::triad:
+            triad(n, out, x, 0.5f, y);
+            break;
+        case Baseline::fused_loop:
+            fused_loop(n, k, x, y, z, out);
+            break;
+        case Baseline::scalar_philox_loop:
+            scalar_philox_loop(n, k.q_a, k.q_b, g_noise.seed, g_noise.stream, x, eps, out);
+            break;
+        }
+    };
+    once(); // untimed: warms caches and TLB
+    for (auto _ : state) {
+        once();
+        benchmark::ClobberMemory();
+    }
+    set_counters(state, b.arrays, bytes);
+}
+
+} // namespace
+
+// True when the baseline's normals match dk_randn's within what the different
+// logf and sin/cos can explain (|z| <= 6.67, a few ulp each): a wrong Philox
+// would differ by O(1), and then the baseline would not be doing the same work.
+bool check_scalar_philox()
+{
+    const size_t n = 4096;
+    std::vector<float> lib(n), eps(n), xt(n), x0(n, 0.0f);
+    if (dk_randn(g_noise, lib.data(), n) != DK_OK)
+        return false;
+    scalar_philox_loop(n, 1.0f, 1.0f, g_noise.seed, g_noise.stream, x0.data(), eps.data(), xt.data());
+    for (size_t i = 0; i < n; ++i)
+        if (!(std::fabs(lib[i] - eps[i]) <= 1e-4f))
+            return false;
+    g_baseline_ok = true;
+    return true;
+}
+
+void register_baselines(const Options &o, size_t bytes, double min_time)
+{
+    for (const BaselineInfo &b : baselines) {
+        if (b.which == Baseline::scalar_philox_loop && bytes > o.slow_max_bytes)
+            continue;
+        add(b.name, "baseline", bytes, min_time,
+            [b, bytes](benchmark::State &state) { run_baseline(state, b, bytes); });
+    }
+}
+
+} // namespace dkb

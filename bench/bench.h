@@ -1,0 +1,87 @@
+// diffkern-bench: what its parts share. One file per section: options.cc
+// (the command line), buffers.cc, kernels.cc (every kernel of
+// kernels/kernel_list.h on every ISA), baselines.cc (memcpy, triad, the
+// plain loops), threads.cc (one batch split over threads), main.cc.
+//
+// Benchmark names are <kernel>/<isa>/<bytes per array>, e.g.
+// "q_sample/avx512/65536"; baselines use the isa field "baseline".
+// bytes_per_second counts every array read or written once (the "arrays"
+// counter says how many), so a kernel can be compared with memcpy and triad.
+#ifndef DK_BENCH_H
+#define DK_BENCH_H
+
+#include <benchmark/benchmark.h>
+
+#include <diffkern.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace dkb
+{
+
+// ---- options.cc ----
+struct Options {
+    size_t min_bytes = size_t{4} << 10;
+    size_t max_bytes = size_t{256} << 20;
+    size_t slow_max_bytes = size_t{256} << 20;
+    size_t threads_bytes = size_t{64} << 20;
+    std::string min_time = "0.2";  // kept as text: it is passed on as a flag
+    std::vector<std::string> isas; // --dk_isas: only these (empty: every supported one)
+};
+// Takes the --dk_* flags out of argv. False (after a message) on a bad one.
+bool take_flags(int *argc, char **argv, Options *o);
+void print_usage();
+// Sizes from 4 KiB to 256 MiB, x4, within [min_bytes, max_bytes].
+std::vector<size_t> sizes(const Options &o);
+// The ISAs to run: supported here, and named by --dk_isas if given.
+std::vector<dk_isa> isas_to_run(const Options &o);
+
+// ---- buffers.cc ----
+// 64-byte aligned, NULL when out of memory.
+float *alloc_floats(size_t bytes);
+// Deterministic values in [-2, 2): exact in float.
+void fill(float *p, size_t n, uint32_t seed);
+// Four input arrays and two outputs of one size, kept while the size stays.
+struct Buffers {
+    size_t bytes = 0;
+    float *in[4] = {nullptr, nullptr, nullptr, nullptr};
+    float *out[2] = {nullptr, nullptr};
+};
+extern Buffers g_buf;
+bool prepare_buffers(size_t bytes); // false when out of memory
+void release_buffers();
+
+// ---- the work every section shares ----
+extern dk_schedule *g_sched; // linear, T = 1000, beta 1e-4 .. 0.02
+constexpr int32_t g_t = 500; // the timestep of the single row
+constexpr dk_noise g_noise = {42, 7, 0};
+
+// The benchmarks of the goals (q_sample_randn, triad and the scalar Philox
+// loop at 64 MiB) run at least this long, so no goal rests on one sample.
+constexpr size_t kGoalBytes = size_t{64} << 20;
+constexpr double kGoalMinTime = 0.5;
+
+// Registers name/isa_field/bytes running fn; raises its minimum time for the
+// goals' benchmarks. Returns the benchmark.
+benchmark::internal::Benchmark *add(const std::string &kernel, const char *isa_field, size_t bytes,
+                                    double min_time, std::function<void(benchmark::State &)> fn);
+// Sets the counters every single-thread benchmark reports.
+void set_counters(benchmark::State &state, int arrays, size_t bytes);
+
+// ---- kernels.cc, baselines.cc, threads.cc ----
+// Registers every kernel x ISA at one size; returns the names in order.
+std::vector<std::string> register_kernels(const Options &o, size_t bytes, double min_time);
+void register_baselines(const Options &o, size_t bytes, double min_time);
+bool check_scalar_philox(); // the plain loop makes dk_randn's normals
+void register_threads(const Options &o, dk_isa isa, unsigned cpus);
+bool threads_differed(); // some split gave other bits than one call
+void release_batch();
+unsigned usable_cpus();
+
+} // namespace dkb
+
+#endif // DK_BENCH_H

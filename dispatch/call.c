@@ -1,0 +1,151 @@
+/* The validation and the run loop every public kernel entry point shares. */
+#include "call.h"
+
+#include <stdint.h>
+
+static const dk_step_opts default_opts = {DK_PRED_EPSILON, DK_VAR_FIXED_SMALL, 0.0f};
+
+dk_call dk_call_rows(const dk_schedule *s, const int32_t *t, size_t rows, size_t dim, int32_t t_min)
+{
+    const dk_call c = {.s = s, .t = t, .rows = rows, .dim = dim, .t_min = t_min};
+    return c;
+}
+
+dk_call dk_call_flat(size_t n)
+{
+    const dk_call c = {.rows = 1, .dim = n, .flat = 1};
+    return c;
+}
+
+/* More arrays than dk_kargs holds is a bug of the entry point that every
+ * test of it trips over at once. */
+static void add_in(dk_call *c, const float *p, int optional)
+{
+    if (c->inputs == DK_MAX_IN)
+        __builtin_trap();
+    c->optional |= (unsigned)optional << c->inputs;
+    c->in[c->inputs++] = p;
+}
+
+static void add_out(dk_call *c, float *p, int optional)
+{
+    if (c->outputs == DK_MAX_OUT)
+        __builtin_trap();
+    c->optional |= (unsigned)optional << (DK_MAX_IN + c->outputs);
+    c->out[c->outputs++] = p;
+}
+
+void dk_in(dk_call *c, const float *p) { add_in(c, p, 0); }
+void dk_in_opt(dk_call *c, const float *p) { add_in(c, p, 1); }
+void dk_out(dk_call *c, float *p) { add_out(c, p, 0); }
+void dk_out_opt(dk_call *c, float *p) { add_out(c, p, 1); }
+void dk_with_noise(dk_call *c, const dk_noise *noise) { c->noise = noise; }
+
+void dk_with_opts(dk_call *c, const dk_step_opts *opts)
+{
+    c->opts = opts;
+    c->has_opts = 1;
+}
+
+/* A pointer that addresses count elements: NULL only when count is 0. */
+static int missing(const void *p, size_t count) { return p == NULL && count != 0; }
+
+/* True if [a, a + a_bytes) and [b, b + b_bytes) share a byte. */
+static int intersects(const void *a, size_t a_bytes, const void *b, size_t b_bytes)
+{
+    const uintptr_t pa = (uintptr_t)a, pb = (uintptr_t)b;
+    return a && b && a_bytes && b_bytes && pa < pb + b_bytes && pb < pa + a_bytes;
+}
+
+static dk_status check_opts(const dk_step_opts *o)
+{
+    if ((unsigned)o->prediction >= DK_PRED_COUNT)
+        return DK_ERR_PREDICTION;
+    if ((unsigned)o->variance >= DK_VAR_COUNT)
+        return DK_ERR_VARIANCE;
+    if (!(o->clip >= 0.0f)) /* negative or NaN */
+        return DK_ERR_CLIP;
+    return DK_OK;
+}
+
+/* An output overlaps nothing but, exactly, an input. */
+static dk_status check_overlap(const dk_call *c, size_t n)
+{
+    const size_t bytes = n * sizeof(float);
+    for (int k = 0; k < c->outputs; k++) {
+        const float *out = c->out[k];
+        if (!c->flat && intersects(out, bytes, c->t, c->rows * sizeof(int32_t)))
+            return DK_ERR_OVERLAP;
+        for (int i = 0; i < c->inputs; i++)
+            if (c->in[i] != out && intersects(out, bytes, c->in[i], bytes))
+                return DK_ERR_OVERLAP;
+        for (int j = 0; j < k; j++)
+            if (intersects(out, bytes, c->out[j], bytes))
+                return DK_ERR_OVERLAP;
+    }
+    return DK_OK;
+}
+
+static dk_status call_check(dk_call *c)
+{
+    if (c->rows > SIZE_MAX / sizeof(int32_t))
+        return DK_ERR_SIZE_OVERFLOW;
+    if (c->rows != 0 && c->dim > SIZE_MAX / sizeof(float) / c->rows)
+        return DK_ERR_SIZE_OVERFLOW;
+    const size_t n = c->rows * c->dim;
+
+    if (!c->flat && (!c->s || missing(c->t, c->rows)))
+        return DK_ERR_NULL_POINTER;
+    for (int i = 0; i < c->inputs; i++)
+        if (!(c->optional >> i & 1) && missing(c->in[i], n))
+            return DK_ERR_NULL_POINTER;
+    for (int k = 0; k < c->outputs; k++)
+        if (!(c->optional >> (DK_MAX_IN + k) & 1) && missing(c->out[k], n))
+            return DK_ERR_NULL_POINTER;
+
+    dk_status st;
+    if (c->has_opts) {
+        if (!c->opts)
+            c->opts = &default_opts;
+        if ((st = check_opts(c->opts)) != DK_OK)
+            return st;
+    }
+    if (c->noise && (uint64_t)n > UINT64_MAX - c->noise->offset)
+        return DK_ERR_NOISE_RANGE; /* the last index would pass 2^64 - 1 */
+    if (!c->flat)
+        for (size_t r = 0; r < c->rows; r++)
+            if (c->t[r] < c->t_min || c->t[r] > c->s->steps)
+                return DK_ERR_TIMESTEP;
+    return check_overlap(c, n);
+}
+
+/* Rows [r, end) share t[r]. */
+static size_t run_end(const int32_t *t, size_t rows, size_t r)
+{
+    size_t end = r + 1;
+    while (end < rows && t[end] == t[r])
+        end++;
+    return end;
+}
+
+dk_status dk_call_do(dk_call *c, dk_run_fn run)
+{
+    const dk_status st = call_check(c);
+    if (st != DK_OK || c->rows == 0 || c->dim == 0)
+        return st;
+    for (size_t r = 0, end; r < c->rows; r = end) {
+        end = c->flat ? c->rows : run_end(c->t, c->rows, r);
+        const size_t at = r * c->dim;
+        dk_kargs a = {.pred = c->opts ? c->opts->prediction : DK_PRED_EPSILON};
+        for (int i = 0; i < c->inputs; i++)
+            a.in[i] = c->in[i] ? c->in[i] + at : NULL;
+        for (int k = 0; k < c->outputs; k++)
+            a.out[k] = c->out[k] ? c->out[k] + at : NULL;
+        if (c->noise) {
+            a.noise = *c->noise;
+            a.noise.offset += at;
+        }
+        run(c, c->flat ? 0 : c->t[r], (end - r) * c->dim, &a);
+    }
+    return DK_OK;
+}

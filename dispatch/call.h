@@ -1,0 +1,67 @@
+/* What every public kernel entry point shares: a declarative description of
+ * its arguments, one validation of all of them in a fixed order before
+ * anything is written, and one loop over runs of rows with equal t.
+ *
+ *   dk_call c = dk_call_rows(s, t, rows, dim, 0);   // t[r] in 0..T
+ *   dk_in(&c, x0);                                   // one line per array
+ *   dk_in(&c, eps);
+ *   dk_out(&c, xt);
+ *   return dk_call_do(&c, q_sample_run);            // check all, then one kernel call per run
+ *
+ * The arrays go into dk_kargs in the order they are declared: inputs to
+ * a.in[], outputs to a.out[], as the kernel's row in kernel_list.h lists them.
+ */
+#ifndef DK_CALL_H
+#define DK_CALL_H
+
+#include "dispatch.h"
+#include "kernels.h"
+#include "schedule.h"
+
+typedef struct dk_call {
+    const dk_schedule *s; /* NULL for flat calls */
+    const int32_t *t;     /* rows timesteps; NULL for flat calls */
+    size_t rows, dim;     /* flat calls: 1 row of n */
+    int32_t t_min;        /* every t[r] in t_min..T */
+    int flat;             /* no schedule and no timesteps (dk_randn) */
+    const float *in[DK_MAX_IN];
+    float *out[DK_MAX_OUT];
+    int inputs, outputs;
+    unsigned optional;        /* as dk_kernel_desc.optional */
+    const dk_noise *noise;    /* NULL: the call makes no noise */
+    const dk_step_opts *opts; /* while running: never NULL (the defaults) */
+    int has_opts;
+} dk_call;
+
+/* A call over rows x dim floats whose row r uses step t[r], t_min..T. */
+dk_call dk_call_rows(const dk_schedule *s, const int32_t *t, size_t rows, size_t dim, int32_t t_min);
+/* A call over n floats with neither schedule nor timesteps. */
+dk_call dk_call_flat(size_t n);
+
+/* Arrays of rows * dim floats: required, or optional (may be NULL). */
+void dk_in(dk_call *c, const float *p);
+void dk_in_opt(dk_call *c, const float *p);
+void dk_out(dk_call *c, float *p);
+void dk_out_opt(dk_call *c, float *p);
+/* The call generates noise from *noise (indices offset .. offset + n - 1). */
+void dk_with_noise(dk_call *c, const dk_noise *noise);
+/* The call takes step options (NULL: the defaults). */
+void dk_with_opts(dk_call *c, const dk_step_opts *opts);
+
+/* Called once per run of rows [r0, r1) with equal t: a holds the arrays from
+ * element r0 * dim on (NULL stays NULL), the noise from that element's index,
+ * and the prediction; it sets a->c and calls a kernel over n floats. */
+typedef void (*dk_run_fn)(const dk_call *c, int32_t t, size_t n, dk_kargs *a);
+
+/* Checks everything, in this order, and returns the first problem, having
+ * written nothing: DK_ERR_SIZE_OVERFLOW, DK_ERR_NULL_POINTER, the options
+ * (DK_ERR_PREDICTION, DK_ERR_VARIANCE, DK_ERR_CLIP), DK_ERR_NOISE_RANGE,
+ * DK_ERR_TIMESTEP, DK_ERR_OVERLAP (an output may be exactly an input; it may
+ * not overlap anything else, another output or t included). A good call is
+ * run (nothing runs when it has no elements) and DK_OK returned. */
+dk_status dk_call_do(dk_call *c, dk_run_fn run);
+
+/* The active ISA's kernel. */
+static inline dk_kernel_fn dk_kernel(dk_kernel_id id) { return dk_active_kernels()->fn[id]; }
+
+#endif /* DK_CALL_H */

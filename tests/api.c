@@ -1,0 +1,205 @@
+#include "api.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+/* ---- each row of api_list.h as a call from api_args ---- */
+
+#define SCHED              g->s
+#define T(min)             g->t
+#define ROWS               g->rows
+#define DIM                g->dim
+#define N                  g->n
+#define IN(i, name)        g->in[i]
+#define IN_OPT(i, name)    g->in[i]
+#define OUT(i, name)       g->out[i]
+#define OUT_OPT(i, name)   g->out[i]
+#define NOISE_OUT(i, name) g->out[i]
+#define NOISE              g->noise
+#define OPTS               g->opts
+#define DK_API_ROW(fn, twin, ...)                                                                            \
+    static dk_status call_##fn(const api_args *g) { return fn(__VA_ARGS__); }
+#include "api_list.h"
+#undef DK_API_ROW
+#undef SCHED
+#undef T
+#undef ROWS
+#undef DIM
+#undef N
+#undef IN
+#undef IN_OPT
+#undef OUT
+#undef OUT_OPT
+#undef NOISE_OUT
+#undef NOISE
+#undef OPTS
+
+/* ---- and as a table of roles ---- */
+
+/* One role a line: clang-format would spread each brace over three. */
+// clang-format off
+#define SCHED              {ROLE_SCHED, 0, "s"}
+#define T(min)             {ROLE_T, min, "t"}
+#define ROWS               {ROLE_ROWS, 0, "rows"}
+#define DIM                {ROLE_DIM, 0, "dim"}
+#define N                  {ROLE_N, 0, "n"}
+#define IN(i, name)        {ROLE_IN, i, #name}
+#define IN_OPT(i, name)    {ROLE_IN_OPT, i, #name}
+#define OUT(i, name)       {ROLE_OUT, i, #name}
+#define OUT_OPT(i, name)   {ROLE_OUT_OPT, i, #name}
+#define NOISE_OUT(i, name) {ROLE_NOISE_OUT, i, #name}
+#define NOISE              {ROLE_NOISE, 0, "noise"}
+#define OPTS               {ROLE_OPTS, 0, "opts"}
+#define TWIN(fn, i)        #fn, i
+#define NO_TWIN            NULL, 0
+// clang-format on
+#define DK_API_ROW(fn, twin, ...) {#fn, call_##fn, twin, {__VA_ARGS__}},
+const api_spec api_specs[] = {
+#include "api_list.h"
+};
+const size_t api_spec_count = sizeof api_specs / sizeof api_specs[0];
+
+/* ---- queries ---- */
+
+const api_spec *api_by_name(const char *name)
+{
+    for (size_t i = 0; name && i < api_spec_count; i++)
+        if (strcmp(api_specs[i].name, name) == 0)
+            return &api_specs[i];
+    return NULL;
+}
+
+const api_role *api_role_of(const api_spec *f, api_role_kind kind)
+{
+    for (const api_role *r = f->roles; r->kind != ROLE_END; r++)
+        if (r->kind == kind)
+            return r;
+    return NULL;
+}
+
+static int is_in(api_role_kind k) { return k == ROLE_IN || k == ROLE_IN_OPT; }
+static int is_out(api_role_kind k) { return k == ROLE_OUT || k == ROLE_OUT_OPT || k == ROLE_NOISE_OUT; }
+
+const api_role *api_in(const api_spec *f, int i)
+{
+    for (const api_role *r = f->roles; r->kind != ROLE_END; r++)
+        if (is_in(r->kind) && r->index == i)
+            return r;
+    return NULL;
+}
+
+const api_role *api_out(const api_spec *f, int k)
+{
+    for (const api_role *r = f->roles; r->kind != ROLE_END; r++)
+        if (is_out(r->kind) && r->index == k)
+            return r;
+    return NULL;
+}
+
+int api_inputs(const api_spec *f)
+{
+    int count = 0;
+    while (api_in(f, count))
+        count++;
+    return count;
+}
+
+int api_outputs(const api_spec *f)
+{
+    int count = 0;
+    while (api_out(f, count))
+        count++;
+    return count;
+}
+
+int api_is_flat(const api_spec *f) { return api_role_of(f, ROLE_ROWS) == NULL; }
+
+int api_t_min(const api_spec *f)
+{
+    const api_role *r = api_role_of(f, ROLE_T);
+    return r ? r->index : 0;
+}
+
+/* ---- random valid calls ---- */
+
+static void *xcalloc(size_t count, size_t size)
+{
+    void *p = calloc(count ? count : 1, size);
+    if (!p)
+        abort();
+    return p;
+}
+
+/* Runs of equal t (one kernel call each), with t_min, 1 and T frequent. */
+static void random_timesteps(int32_t *t, size_t rows, int32_t lo, int32_t T)
+{
+    for (size_t r = 0; r < rows;) {
+        const uint64_t pick = dk_rand_u64() % 5, run = 1 + dk_rand_u64() % 3;
+        const int32_t v = pick == 0   ? lo
+                          : pick == 1 ? (lo > 1 ? lo : 1)
+                          : pick == 2 ? T
+                                      : lo + (int32_t)(dk_rand_u64() % (uint64_t)(T - lo + 1));
+        for (uint64_t i = 0; i < run && r < rows; i++)
+            t[r++] = v;
+    }
+}
+
+api_case *api_case_new(const api_spec *f, const dk_schedule *s, size_t rows, size_t dim)
+{
+    api_case *c = xcalloc(1, sizeof *c);
+    const size_t n = rows * dim;
+    c->f = f;
+    if (api_is_flat(f)) {
+        c->g.rows = 1;
+        c->g.dim = c->g.n = n;
+    } else {
+        c->g.s = s;
+        c->g.rows = rows;
+        c->g.dim = dim;
+        c->g.n = n;
+        c->t = xcalloc(rows, sizeof *c->t);
+        random_timesteps(c->t, rows, api_t_min(f), dk_schedule_steps(s));
+        c->g.t = c->t;
+    }
+    for (int i = 0; i < api_inputs(f); i++) {
+        c->in[i] = xcalloc(n, sizeof(float));
+        dk_rand_fill(c->in[i], n, i == 0 ? 2.0 : 1.0);
+        c->g.in[i] = c->in[i];
+    }
+    for (int k = 0; k < api_outputs(f); k++)
+        c->g.out[k] = c->out[k] = xcalloc(n, sizeof(float));
+    c->g.noise = (dk_noise){dk_rand_u64(), dk_rand_u64(), dk_rand_u64() >> 8};
+    c->opts = api_opts_at(0);
+    if (api_role_of(f, ROLE_OPTS))
+        c->g.opts = &c->opts;
+    return c;
+}
+
+void api_case_free(api_case *c)
+{
+    if (!c)
+        return;
+    free(c->t);
+    for (int i = 0; i < API_MAX_IN; i++)
+        free(c->in[i]);
+    for (int k = 0; k < API_MAX_OUT; k++)
+        free(c->out[k]);
+    free(c);
+}
+
+dk_status api_case_call(const api_case *c) { return c->f->call(&c->g); }
+
+int api_opts_count(const api_spec *f)
+{
+    return api_role_of(f, ROLE_OPTS) ? DK_PRED_COUNT * DK_VAR_COUNT * 2 : 1;
+}
+
+dk_step_opts api_opts_at(int i)
+{
+    const dk_step_opts o = {(dk_prediction)(i % DK_PRED_COUNT),
+                            (dk_variance)(i / DK_PRED_COUNT % DK_VAR_COUNT),
+                            i / (DK_PRED_COUNT * DK_VAR_COUNT) % 2 ? 1.0f : 0.0f};
+    return o;
+}

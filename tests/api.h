@@ -1,0 +1,92 @@
+/* The public array functions of api_list.h as data: generic arguments, a
+ * call through them, the role of every parameter, and random valid calls
+ * with their own buffers. */
+#ifndef DK_TEST_API_H
+#define DK_TEST_API_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diffkern.h"
+
+#define API_MAX_IN    4
+#define API_MAX_OUT   2
+#define API_MAX_ROLES 12
+
+/* The arguments of any function of the list, by role. */
+typedef struct api_args {
+    const dk_schedule *s;
+    const int32_t *t;
+    size_t rows, dim, n; /* n: the element count of flat calls (rows * dim) */
+    const float *in[API_MAX_IN];
+    float *out[API_MAX_OUT];
+    dk_noise noise;
+    const dk_step_opts *opts;
+} api_args;
+
+typedef enum api_role_kind {
+    ROLE_END, /* past the last parameter */
+    ROLE_SCHED,
+    ROLE_T,
+    ROLE_ROWS,
+    ROLE_DIM,
+    ROLE_N,
+    ROLE_IN,
+    ROLE_IN_OPT,
+    ROLE_OUT,
+    ROLE_OUT_OPT,
+    ROLE_NOISE_OUT,
+    ROLE_NOISE,
+    ROLE_OPTS
+} api_role_kind;
+
+typedef struct api_role {
+    api_role_kind kind;
+    int index; /* IN*, OUT*: the array; T: the smallest timestep */
+    const char *name;
+} api_role;
+
+typedef struct api_spec {
+    const char *name;
+    dk_status (*call)(const api_args *g);
+    const char *twin; /* NULL, or the function this one is with input twin_in generated */
+    int twin_in;
+    api_role roles[API_MAX_ROLES];
+} api_spec;
+
+extern const api_spec api_specs[];
+extern const size_t api_spec_count;
+
+const api_spec *api_by_name(const char *name);
+/* The first role of that kind, or NULL. */
+const api_role *api_role_of(const api_spec *f, api_role_kind kind);
+int api_inputs(const api_spec *f);
+int api_outputs(const api_spec *f);
+/* The role of input i or output k. */
+const api_role *api_in(const api_spec *f, int i);
+const api_role *api_out(const api_spec *f, int k);
+int api_is_flat(const api_spec *f); /* no rows: an element count instead */
+int api_t_min(const api_spec *f);
+
+/* A valid call with buffers of its own. */
+typedef struct api_case {
+    const api_spec *f;
+    api_args g;
+    int32_t *t;
+    float *in[API_MAX_IN], *out[API_MAX_OUT];
+    dk_step_opts opts;
+} api_case;
+
+/* rows x dim floats per array (flat calls: n = rows * dim); timesteps random
+ * in their domain with runs of equal t and both ends; inputs random; every
+ * output present; a random noise; the default options. */
+api_case *api_case_new(const api_spec *f, const dk_schedule *s, size_t rows, size_t dim);
+void api_case_free(api_case *c);
+dk_status api_case_call(const api_case *c);
+
+/* The option sets the tests go through: every prediction x variance x clip.
+ * api_opts_count is 1 for a function without options. */
+int api_opts_count(const api_spec *f);
+dk_step_opts api_opts_at(int i);
+
+#endif /* DK_TEST_API_H */

@@ -1,0 +1,26 @@
+/* The public functions that work on arrays, one row each: the role of every
+ * parameter, in the order of its prototype. tests/api.c makes each row into
+ * a call from generic arguments (api_args) and into a table of roles, so the
+ * error test, the cross-ISA and oracle tests, the noise tests and the fuzzer
+ * cover every function here. tests/check_lists.py fails when a function of
+ * include/diffkern.h that takes arrays is missing here.
+ *
+ * DK_API_ROW(function, twin, roles...)
+ *   twin       TWIN(f, i): this function is f with its input i generated as
+ *              noise (same bits as dk_randn then f); NO_TWIN otherwise.
+ *   SCHED      the schedule              T(min)   t[rows], each in min..T
+ *   ROWS, DIM  the shape                 N        the element count (flat calls)
+ *   IN(i, name), IN_OPT(i, name)         input i (optional: may be NULL)
+ *   OUT(i, name), OUT_OPT(i, name)       output i
+ *   NOISE_OUT(i, name)                   optional output i that receives the generated noise
+ *   NOISE                                a dk_noise   OPTS   a const dk_step_opts * (NULL allowed)
+ * No include guard: this file is included once per expansion. */
+
+DK_API_ROW(dk_q_sample, NO_TWIN, SCHED, T(0), ROWS, DIM, IN(0, x0), IN(1, eps), OUT(0, xt))
+DK_API_ROW(dk_p_step, NO_TWIN, SCHED, T(1), ROWS, DIM, IN(0, xt), IN(1, model_out), IN_OPT(2, z), OPTS,
+           OUT(0, x_prev))
+DK_API_ROW(dk_randn, NO_TWIN, NOISE, OUT(0, out), N)
+DK_API_ROW(dk_q_sample_randn, TWIN(dk_q_sample, 1), SCHED, T(0), ROWS, DIM, IN(0, x0), NOISE,
+           NOISE_OUT(1, eps_out), OUT(0, xt))
+DK_API_ROW(dk_p_step_randn, TWIN(dk_p_step, 2), SCHED, T(1), ROWS, DIM, IN(0, xt), IN(1, model_out), NOISE,
+           OPTS, OUT(0, x_prev))
