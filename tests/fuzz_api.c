@@ -1,0 +1,295 @@
+/* libFuzzer target: every function of api_list.h on every kernel build this
+ * CPU runs, from one input: the function, the shape, per-row timesteps, the
+ * misalignment of the arrays, the noise (seed, stream and an offset near
+ * 2^64 or at the carry of the block counter), the options and the data.
+ * - Every build gives the bits of its family's scalar reference (NaN as
+ *   NaN: doc/numerics.md), and every call a valid input makes succeeds.
+ * - A function with noise gives the same bits split in two at any row (or
+ *   element), each part's noise offset at its first element.
+ * - A generate-and-use function (TWIN in api_list.h) gives the bits of
+ *   dk_randn followed by its twin.
+ * A failure prints what differed and traps, so libFuzzer keeps the input.
+ *
+ * Build: meson setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined
+ *        -Db_lundef=false -Dc_args=-fsanitize=fuzzer-no-link (CC=clang)
+ * Run:   build-fuzz/tests/fuzz_api -max_total_time=600 corpus/ tests/fuzz_corpus/
+ * (scripts/test runs it for a short, fixed time on a copy of the corpus.) */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "dispatch.h"
+#include "harness.h"
+
+/* ---- reading the input ---- */
+
+typedef struct reader {
+    const uint8_t *p;
+    size_t left;
+    uint64_t fill; /* an LCG for the data past the end of the input */
+} reader;
+
+static uint64_t take(reader *r, int bytes)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < bytes; i++) {
+        uint8_t b;
+        if (r->left) {
+            b = *r->p++;
+            r->left--;
+        } else {
+            r->fill = r->fill * 6364136223846793005ull + 1442695040888963407ull;
+            b = (uint8_t)(r->fill >> 56);
+        }
+        v = v << 8 | b;
+    }
+    return v;
+}
+
+/* A float from 4 bytes: any bits (NaN, Inf, subnormal) a quarter of the
+ * time, else a plain value of moderate size. */
+static float take_float(reader *r)
+{
+    const uint32_t u = (uint32_t)take(r, 4);
+    if ((u & 3) == 0) {
+        float f;
+        memcpy(&f, &u, sizeof f);
+        return f;
+    }
+    return (float)((int32_t)u >> 2) * 0x1p-28f;
+}
+
+/* ---- the call ---- */
+
+#define MAX_ROWS 16
+#define MAX_DIM  80
+#define MAX_N    (MAX_ROWS * MAX_DIM)
+
+static dk_schedule *schedules[4];
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc, (void)argv;
+    const double betas[1] = {0.3};
+    if (dk_schedule_create(&schedules[0], DK_BETA_LINEAR, 1000, 1e-4, 0.02) != DK_OK ||
+        dk_schedule_create(&schedules[1], DK_BETA_COSINE, 50, 0, 0) != DK_OK ||
+        dk_schedule_create(&schedules[2], DK_BETA_SIGMOID, 10, 1e-4, 0.2) != DK_OK ||
+        dk_schedule_from_betas(&schedules[3], betas, 1) != DK_OK)
+        abort();
+    return 0;
+}
+
+typedef struct fuzz_call {
+    const api_spec *f;
+    api_args g; /* g.out[k] is NULL for an optional output left out, else a placeholder */
+    int32_t t[MAX_ROWS];
+    dk_step_opts opts;
+    size_t mis;   /* every array starts this many floats into its allocation */
+    int in_place; /* output 0 replaces input 0 */
+    float *in_buf[API_MAX_IN];
+} fuzz_call;
+
+/* Output arrays of one run: exactly mis + n floats each, so that
+ * AddressSanitizer sees any write past the end. */
+typedef struct outs {
+    float *buf[API_MAX_OUT];
+    float *p[API_MAX_OUT];
+} outs;
+
+static outs outs_new(const fuzz_call *c)
+{
+    outs o = {{0}, {0}};
+    for (int k = 0; k < api_outputs(c->f); k++) {
+        if (!(o.buf[k] = malloc((c->mis + c->g.n) * sizeof(float) + 1)))
+            abort();
+        o.p[k] = o.buf[k] + c->mis;
+    }
+    return o;
+}
+
+static void outs_free(outs *o)
+{
+    for (int k = 0; k < API_MAX_OUT; k++)
+        free(o->buf[k]);
+}
+
+static void fail(const fuzz_call *c, const char *what, int k, size_t i)
+{
+    fprintf(stderr, "fuzz_api: %s: %s, output %d element %zu (rows %zu dim %zu, noise %#llx %#llx %#llx)\n",
+            c->f->name, what, k, i, c->g.rows, c->g.dim, (unsigned long long)c->g.noise.seed,
+            (unsigned long long)c->g.noise.stream, (unsigned long long)c->g.noise.offset);
+    __builtin_trap();
+}
+
+static void read_call(reader *r, fuzz_call *c)
+{
+    memset(c, 0, sizeof *c);
+    c->f = &api_specs[take(r, 1) % api_spec_count];
+    const api_spec *f = c->f;
+    const dk_schedule *s = schedules[take(r, 1) % 4];
+    const int32_t T = dk_schedule_steps(s), lo = (int32_t)api_t_min(f);
+    if (api_is_flat(f)) {
+        c->g.rows = 1;
+        c->g.dim = c->g.n = take(r, 2) % (MAX_N + 1);
+    } else {
+        c->g.s = s;
+        c->g.rows = 1 + take(r, 1) % MAX_ROWS;
+        c->g.dim = take(r, 1) % (MAX_DIM + 1);
+        c->g.n = c->g.rows * c->g.dim;
+        for (size_t i = 0; i < c->g.rows; i++) /* runs of equal t come from repeated bytes */
+            c->t[i] = lo + (int32_t)(take(r, 2) % (uint64_t)(T - lo + 1));
+        c->g.t = c->t;
+    }
+    const size_t n = c->g.n, mis = take(r, 1) % 4;
+    c->g.noise.seed = take(r, 8);
+    c->g.noise.stream = take(r, 8);
+    const uint64_t kind = take(r, 1) % 4, off = take(r, 8);
+    c->g.noise.offset = kind == 0   ? off
+                        : kind == 1 ? UINT64_MAX - n - off % 64                   /* up to index 2^64 - 1 */
+                        : kind == 2 ? ((off >> 40 | 1) << 34) - 1 - off % (n + 9) /* the high word's carry */
+                                    : off % 64;
+    if (kind == 0 && n > UINT64_MAX - c->g.noise.offset)
+        c->g.noise.offset = UINT64_MAX - n;
+    const uint64_t o = take(r, 1);
+    c->opts = (dk_step_opts){(dk_prediction)(o % DK_PRED_COUNT), (dk_variance)(o / 4 % DK_VAR_COUNT),
+                             o / 8 % 2 ? (float)(1 + o / 16) * 0.25f : 0.0f};
+    c->g.opts = api_role_of(f, ROLE_OPTS) ? &c->opts : NULL;
+    for (int i = 0; i < api_inputs(f); i++) {
+        if (!(c->in_buf[i] = malloc((mis + n) * sizeof(float) + 1)))
+            abort();
+        float *p = c->in_buf[i] + mis;
+        for (size_t j = 0; j < n; j++)
+            p[j] = take_float(r);
+        c->g.in[i] = p;
+        if (api_in(f, i)->kind == ROLE_IN_OPT && take(r, 1) % 4 == 0)
+            c->g.in[i] = NULL;
+    }
+    static float placeholder;
+    for (int k = 0; k < api_outputs(f); k++)
+        c->g.out[k] = api_out(f, k)->kind != ROLE_OUT && take(r, 1) % 4 == 0 ? NULL : &placeholder;
+    c->mis = mis;
+    c->in_place = api_inputs(f) > 0 && c->g.in[0] && take(r, 1) % 4 == 0;
+}
+
+static void free_call(fuzz_call *c)
+{
+    for (int i = 0; i < API_MAX_IN; i++)
+        free(c->in_buf[i]);
+}
+
+/* Runs c on build v into out (its optional outputs left out as in c). */
+static void run_on(const fuzz_call *c, dk_variant v, const outs *out)
+{
+    api_args g = c->g;
+    for (int k = 0; k < api_outputs(c->f); k++)
+        g.out[k] = c->g.out[k] ? out->p[k] : NULL;
+    if (c->in_place) {
+        memcpy(out->p[0], c->g.in[0], c->g.n * sizeof(float));
+        g.in[0] = out->p[0];
+    }
+    if (dk_variant_select(v) != DK_OK)
+        abort();
+    const dk_status st = c->f->call(&g);
+    if (st != DK_OK)
+        fail(c, dk_status_str(st), -1, 0);
+}
+
+static void compare(const fuzz_call *c, const outs *got_o, const outs *want_o, const char *what)
+{
+    float *const *got = got_o->p, *const *want = want_o->p;
+    for (int k = 0; k < api_outputs(c->f); k++) {
+        if (!c->g.out[k])
+            continue;
+        const size_t d = dk_first_diff(got[k], want[k], c->g.n);
+        if (d != c->g.n)
+            fail(c, what, k, d);
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    reader r = {data, size, size};
+    fuzz_call c;
+    read_call(&r, &c);
+    const api_spec *f = c.f;
+    const size_t n = c.g.n;
+
+    /* 1. every build against its family's reference */
+    outs ref[2] = {outs_new(&c), outs_new(&c)}, got = outs_new(&c);
+    int have_ref[2] = {0, 0};
+    for (int fam = 0; fam <= 1; fam++) {
+        const dk_variant refv = fam ? DK_VARIANT_scalar_fma : DK_VARIANT_scalar_plain;
+        if (dk_variant_runs(refv)) {
+            run_on(&c, refv, &ref[fam]);
+            have_ref[fam] = 1;
+        }
+    }
+    for (int v = 0; v < DK_VARIANT_COUNT; v++) {
+        const int fam = dk_variant_get((dk_variant)v)->fused;
+        if (!dk_variant_runs((dk_variant)v) || !have_ref[fam])
+            continue;
+        run_on(&c, (dk_variant)v, &got);
+        compare(&c, &got, &ref[fam], dk_variant_get((dk_variant)v)->name);
+    }
+    const dk_variant best = dk_variant_of_isa(dk_isa_active());
+    const outs *whole = &ref[dk_variant_get(best)->fused];
+
+    /* 2. split in two, each part's noise from its first element */
+    if (api_role_of(f, ROLE_NOISE) && n > 0) {
+        const size_t units = api_is_flat(f) ? n : c.g.rows, per = api_is_flat(f) ? 1 : c.g.dim;
+        const size_t cut = (size_t)(take(&r, 2) % (units + 1));
+        if (c.in_place)
+            memcpy(got.p[0], c.g.in[0], n * sizeof(float));
+        for (int part = 0; part < 2; part++) {
+            api_args g = c.g;
+            const size_t first = part ? cut : 0, count = part ? units - cut : cut, at = first * per;
+            if (api_is_flat(f))
+                g.dim = g.n = count;
+            else
+                g.t = c.t + first, g.rows = count;
+            for (int i = 0; i < api_inputs(f); i++)
+                g.in[i] = c.g.in[i] ? c.g.in[i] + at : NULL;
+            for (int k = 0; k < api_outputs(f); k++)
+                g.out[k] = c.g.out[k] ? got.p[k] + at : NULL;
+            if (c.in_place)
+                g.in[0] = g.out[0];
+            g.noise.offset += at;
+            if (dk_variant_select(best) != DK_OK || f->call(&g) != DK_OK)
+                fail(&c, "a part of the split failed", -1, 0);
+        }
+        compare(&c, &got, whole, "split in two");
+    }
+
+    /* 3. generated == dk_randn then the twin */
+    const api_spec *twin = api_by_name(f->twin);
+    if (twin && n > 0) {
+        float *noise = malloc(n * sizeof(float));
+        if (!noise || dk_variant_select(best) != DK_OK || dk_randn(c.g.noise, noise, n) != DK_OK)
+            fail(&c, "dk_randn failed", -1, 0);
+        api_args g = c.g;
+        for (int i = 0, from = 0; i < api_inputs(f) + 1; i++)
+            g.in[i] = i == f->twin_in ? noise : c.g.in[from++];
+        for (int k = 0, to = 0; k < api_outputs(f); k++)
+            if (api_out(f, k)->kind != ROLE_NOISE_OUT)
+                g.out[to++] = got.p[k];
+        if (twin->call(&g) != DK_OK)
+            fail(&c, "the twin failed", -1, 0);
+        for (int k = 0; k < api_outputs(f); k++) {
+            if (!c.g.out[k])
+                continue;
+            const int noise_out = api_out(f, k)->kind == ROLE_NOISE_OUT;
+            const float *want = noise_out ? noise : got.p[k];
+            const size_t d = dk_first_diff(whole->p[k], want, n);
+            if (d != n)
+                fail(&c, noise_out ? "noise output differs from dk_randn" : "differs from dk_randn + twin", k,
+                     d);
+        }
+        free(noise);
+    }
+    outs_free(&ref[0]);
+    outs_free(&ref[1]);
+    outs_free(&got);
+    free_call(&c);
+    return 0;
+}
