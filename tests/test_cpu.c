@@ -1,6 +1,7 @@
 /* What dispatch makes of this CPU, and that every ISA it offers runs.
- * - The active ISA is the best supported one in the documented order, and
- *   the scalar ISA is the fused build exactly where that build runs.
+ * - The active ISA is the best supported one in the documented order (or
+ *   the one DIFFKERN_ISA names), and the scalar ISA is the fused build
+ *   exactly where that build runs.
  * - Every supported ISA, selected, runs a noise call and a step (so an ISA
  *   offered where SLEEF's functions cannot run would die here of SIGILL).
  * - With --expect-isa=NAME and --expect-scalar=VARIANT (the emulated-CPU
@@ -8,6 +9,7 @@
  *
  * usage: test_cpu [--expect-isa=NAME] [--expect-scalar=scalar_plain|scalar_fma] */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "diffkern.h"
@@ -44,6 +46,11 @@ int main(int argc, char **argv)
     for (int i = 4; i >= 0; i--)
         if (dk_isa_supported(preference[i]))
             best = preference[i];
+    /* DIFFKERN_ISA, when it names an ISA this CPU runs, wins (test_env tests that) */
+    const char *forced = getenv("DIFFKERN_ISA");
+    for (int i = 0; forced && i < DK_ISA_COUNT; i++)
+        if (strcmp(forced, dk_isa_name((dk_isa)i)) == 0 && dk_isa_supported((dk_isa)i))
+            best = (dk_isa)i;
     dk_check(active == best, "active ISA %s, but the best supported is %s", dk_isa_name(active),
              dk_isa_name(best));
     const dk_variant want_scalar =
