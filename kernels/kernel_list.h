@@ -26,8 +26,8 @@ DK_KERNEL(p_step_eps, "xt eps_hat z? -> x_prev", 0)
  * [-clip, clip], mu = fma(c0, x0_hat, c1 * xt), x_prev = fma(sigma, z, mu). */
 DK_KERNEL(p_step_posterior, "xt model_out z? -> x_prev", DK_USES_PRED | DK_USES_CLIP)
 
-/* Raw Philox4x32-10 words: word e is word e % 4 of block e / 4 (known-answer
- * tests, and the source of every other noise kernel). */
+/* Raw Philox4x32-10 words: word e is word e % 4 of block e / 4, the words
+ * every noise kernel turns into normals (known-answer tests). */
 DK_KERNEL(philox, "-> words", DK_USES_NOISE | DK_WRITES_WORDS)
 
 /* Standard normals. */
