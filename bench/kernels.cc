@@ -1,14 +1,16 @@
 // Every kernel of kernels/kernel_list.h on every ISA, through the raw kernel
 // of the ISA's build (dispatch's tables), so no kernel can lack a benchmark.
-// A kernel with optional arrays is timed twice: with all of them, and
-// without them as "<kernel>-<names>" (q_sample_randn-eps_out: xt only).
-// The arguments are those of one row at t = 500 of the bench's schedule:
-// fixed_small sigma, v prediction with x0_hat clipped to [-1, 1] (the
-// posterior form's longest path), noise (42, 7) from index 0.
+// A kernel with optional arrays is timed with each subset of them left out,
+// as "<kernel>-<names>" (q_sample_randn-eps_out: xt only; step-u: no
+// guidance).
+// The arguments are those of a DDPM step at t = 500 of the bench's schedule:
+// fixed_small sigma, v prediction with x0_hat clipped to [-1, 1], step_x0 in
+// its longest mode (every term), guidance scale 7.5; noise (42, 7) from
+// index 0.
 #include "bench.h"
 
+#include "coefs.h"
 #include "dispatch.h"
-#include "schedule.h"
 
 namespace dkb
 {
@@ -19,30 +21,35 @@ namespace
 struct KernelCase {
     dk_kernel_id id;
     dk_kernel_desc d;
-    bool lean; // the optional arrays left out
+    unsigned absent; // the optional arrays left out, bits as dk_kernel_desc.optional
     std::string name;
     int arrays; // read or written: what bytes_per_second counts
 };
 
+// Every kernel with each subset of its optional arrays left out: the name
+// gains "-<array>" for each one left out.
 std::vector<KernelCase> kernel_cases()
 {
     std::vector<KernelCase> cases;
     for (int id = 0; id < DK_KERNEL_COUNT; ++id) {
-        KernelCase c{static_cast<dk_kernel_id>(id), {}, false, "", 0};
-        if (!dk_kernel_describe(c.id, &c.d))
+        KernelCase base{static_cast<dk_kernel_id>(id), {}, 0u, "", 0};
+        if (!dk_kernel_describe(base.id, &base.d))
             continue;
-        c.name = c.d.name;
-        c.arrays = c.d.inputs + c.d.outputs;
-        cases.push_back(c);
-        if (!c.d.optional)
-            continue;
-        c.lean = true;
-        for (int i = 0; i < DK_MAX_IN + DK_MAX_OUT; ++i)
-            if (c.d.optional >> i & 1) {
-                c.name += std::string("-") + (i < DK_MAX_IN ? c.d.in_names[i] : c.d.out_names[i - DK_MAX_IN]);
-                --c.arrays;
-            }
-        cases.push_back(c);
+        for (unsigned absent = 0; absent <= base.d.optional; ++absent) {
+            if (absent & ~base.d.optional)
+                continue;
+            KernelCase c = base;
+            c.absent = absent;
+            c.name = c.d.name;
+            c.arrays = c.d.inputs + c.d.outputs;
+            for (int i = 0; i < DK_MAX_IN + DK_MAX_OUT; ++i)
+                if (absent >> i & 1) {
+                    c.name +=
+                        std::string("-") + (i < DK_MAX_IN ? c.d.in_names[i] : c.d.out_names[i - DK_MAX_IN]);
+                    --c.arrays;
+                }
+            cases.push_back(c);
+        }
     }
     return cases;
 }
@@ -58,15 +65,23 @@ void run_kernel(benchmark::State &state, const KernelCase &c, dk_isa isa, size_t
         state.SkipWithError("out of memory");
         return;
     }
-    const dk_step_opts opts = {DK_PRED_V, DK_VAR_FIXED_SMALL, 1.0f};
+    dk_step_opts opts = {};
+    opts.prediction = DK_PRED_V;
+    opts.guidance_scale = 7.5f;
+    int x0_form, mode;
+    const dk_step_coefs linear =
+        dk_step_coefs_of(g_sched, DK_SAMPLER_DDPM, g_t, g_t - 1, &opts, nullptr, &x0_form, &mode);
+    opts.clip = 1.0f;
     dk_kargs a = {};
-    a.c = dk_schedule_coefs(g_sched, g_t, &opts);
-    a.pred = opts.prediction;
+    a.c = dk_step_coefs_of(g_sched, DK_SAMPLER_DDPM, g_t, g_t - 1, &opts, nullptr, &x0_form, &mode);
+    a.c.am = linear.am; // every term of step_x0's mode 0, and the linear step's own coefficients
+    a.c.ax = linear.ax;
+    a.mode = 0;
     a.noise = g_noise;
     for (int i = 0; i < c.d.inputs; ++i)
-        a.in[i] = c.lean && (c.d.optional >> i & 1) ? nullptr : g_buf.in[i];
+        a.in[i] = c.absent >> i & 1 ? nullptr : g_buf.in[i];
     for (int j = 0; j < c.d.outputs; ++j)
-        a.out[j] = c.lean && (c.d.optional >> (DK_MAX_IN + j) & 1) ? nullptr : g_buf.out[j];
+        a.out[j] = c.absent >> (DK_MAX_IN + j) & 1 ? nullptr : g_buf.out[j];
     const size_t n = bytes / sizeof(float);
     const dk_kernel_fn fn = k->fn[c.id];
     fn(n, &a); // untimed: warms caches and TLB

@@ -10,9 +10,10 @@ the small size. The work, with the bench's schedule (linear, T = 1000,
 t = 500) so the coefficients are the same:
   q_sample_randn     xt = a*x0 + b*eps with eps drawn in the call (eps kept)
   q_sample           the same with eps given
-  p_step_eps_randn   x_prev = c_out*(xt - c_eps*eps_hat) + sigma*z, z drawn
-  p_step_eps         the same with z given
-Each work is named after the diffkern kernel that does it.
+  step_randn-u       x_prev = c_out*(xt - c_eps*eps_hat) + sigma*z, z drawn
+  step-u             the same with z given
+Each work is named after the diffkern benchmark that does it (the linear
+step kernel without its guidance input u).
 A library that is not installed is skipped (and noted in the JSON).
 report.py matches each result with the diffkern benchmark of the same work.
 """
@@ -73,9 +74,9 @@ def numpy_peers(n, k):
     return np.__version__, [
         ("q_sample_randn", "a*x0 + b*rng.standard_normal(n, dtype=float32)", q_sample_randn),
         ("q_sample", "a*x0 + b*eps", lambda: a * x0 + b * eps),
-        ("p_step_eps_randn", "c_out*(xt - c_eps*eps_hat) + sigma*rng.standard_normal(n)",
+        ("step_randn-u", "c_out*(xt - c_eps*eps_hat) + sigma*rng.standard_normal(n)",
          lambda: c_out * (x0 - c_eps * eps) + sigma * rng.standard_normal(n, dtype=np.float32)),
-        ("p_step_eps", "c_out*(xt - c_eps*eps_hat) + sigma*z", lambda: c_out * (x0 - c_eps * eps) + sigma * z),
+        ("step-u", "c_out*(xt - c_eps*eps_hat) + sigma*z", lambda: c_out * (x0 - c_eps * eps) + sigma * z),
     ]
 
 
@@ -93,9 +94,9 @@ def torch_peers(n, k):
     return torch.__version__, [
         ("q_sample_randn", "x0*a + torch.randn_like(x0)*b", q_sample_randn),
         ("q_sample", "x0*a + eps*b", lambda: x0 * a + eps * b),
-        ("p_step_eps_randn", "(xt - eps_hat*c_eps)*c_out + torch.randn_like(xt)*sigma",
+        ("step_randn-u", "(xt - eps_hat*c_eps)*c_out + torch.randn_like(xt)*sigma",
          lambda: (x0 - eps * c_eps) * c_out + torch.randn_like(x0) * sigma),
-        ("p_step_eps", "(xt - eps_hat*c_eps)*c_out + z*sigma", lambda: (x0 - eps * c_eps) * c_out + z * sigma),
+        ("step-u", "(xt - eps_hat*c_eps)*c_out + z*sigma", lambda: (x0 - eps * c_eps) * c_out + z * sigma),
     ]
 
 

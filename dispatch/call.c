@@ -1,9 +1,12 @@
 /* The validation and the run loop every public kernel entry point shares. */
 #include "call.h"
 
+#include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 
-static const dk_step_opts default_opts = {DK_PRED_EPSILON, DK_VAR_FIXED_SMALL, 0.0f};
+static const dk_step_opts default_opts = {
+    DK_PRED_EPSILON, DK_VAR_FIXED_SMALL, 0.0f, 0.0f, 0, 0.0f, 0.0f, NULL, 0.0f};
 
 dk_call dk_call_rows(const dk_schedule *s, const int32_t *t, size_t rows, size_t dim, int32_t t_min)
 {
@@ -39,12 +42,17 @@ void dk_in(dk_call *c, const float *p) { add_in(c, p, 0); }
 void dk_in_opt(dk_call *c, const float *p) { add_in(c, p, 1); }
 void dk_out(dk_call *c, float *p) { add_out(c, p, 0); }
 void dk_out_opt(dk_call *c, float *p) { add_out(c, p, 1); }
+void dk_with_t_prev(dk_call *c, const int32_t *t_prev)
+{
+    c->t_prev = t_prev;
+    c->has_t_prev = 1;
+}
 void dk_with_noise(dk_call *c, const dk_noise *noise) { c->noise = noise; }
 
-void dk_with_opts(dk_call *c, const dk_step_opts *opts)
+void dk_with_opts(dk_call *c, const dk_step_opts *opts, dk_opts_kind kind)
 {
     c->opts = opts;
-    c->has_opts = 1;
+    c->opts_kind = kind;
 }
 
 /* A pointer that addresses count elements: NULL only when count is 0. */
@@ -57,15 +65,33 @@ static int intersects(const void *a, size_t a_bytes, const void *b, size_t b_byt
     return a && b && a_bytes && b_bytes && pa < pb + b_bytes && pb < pa + a_bytes;
 }
 
-static dk_status check_opts(const dk_step_opts *o)
+static dk_status check_opts(const dk_step_opts *o, dk_opts_kind kind)
 {
+    const int threshold = o->threshold_ratio > 0.0f;
     if ((unsigned)o->prediction >= DK_PRED_COUNT)
         return DK_ERR_PREDICTION;
     if ((unsigned)o->variance >= DK_VAR_COUNT)
         return DK_ERR_VARIANCE;
-    if (!(o->clip >= 0.0f)) /* negative or NaN */
+    if (!(o->clip >= 0.0f) || (o->clip > 0.0f && (threshold || kind == DK_OPTS_FLOW))) /* NaN too */
         return DK_ERR_CLIP;
+    if (!(o->eta >= 0.0f && o->eta <= 1.0f))
+        return DK_ERR_ETA;
+    if (!(o->threshold_ratio >= 0.0f && o->threshold_ratio < 1.0f) ||
+        (threshold && (!(o->threshold_max >= 1.0f) || kind == DK_OPTS_FLOW)))
+        return DK_ERR_THRESHOLD;
+    if (!isfinite(o->guidance_scale) || (o->guidance_scale != 0.0f && !o->uncond))
+        return DK_ERR_GUIDANCE;
     return DK_OK;
+}
+
+/* A step from alpha_bar_t = 0 that cannot be taken: x0 from epsilon or a
+ * score needs 1 / sqrt(alpha_bar_t); the SDE and ODE need ln(alpha_bar). */
+static int zero_snr_refused(const dk_call *c, int32_t t)
+{
+    if (c->opts_kind == DK_OPTS_NONE || c->s->alpha_bar[t] != 0.0)
+        return 0;
+    const dk_prediction p = c->opts->prediction;
+    return c->opts_kind == DK_OPTS_FLOW || p == DK_PRED_EPSILON || p == DK_PRED_SCORE;
 }
 
 /* An output overlaps nothing but, exactly, an input. */
@@ -74,7 +100,8 @@ static dk_status check_overlap(const dk_call *c, size_t n)
     const size_t bytes = n * sizeof(float);
     for (int k = 0; k < c->outputs; k++) {
         const float *out = c->out[k];
-        if (!c->flat && intersects(out, bytes, c->t, c->rows * sizeof(int32_t)))
+        if (!c->flat && (intersects(out, bytes, c->t, c->rows * sizeof(int32_t)) ||
+                         intersects(out, bytes, c->t_prev, c->rows * sizeof(int32_t))))
             return DK_ERR_OVERLAP;
         for (int i = 0; i < c->inputs; i++)
             if (c->in[i] != out && intersects(out, bytes, c->in[i], bytes))
@@ -96,6 +123,8 @@ static dk_status call_check(dk_call *c)
 
     if (!c->flat && (!c->s || missing(c->t, c->rows)))
         return DK_ERR_NULL_POINTER;
+    if (c->has_t_prev && missing(c->t_prev, c->rows))
+        return DK_ERR_NULL_POINTER;
     for (int i = 0; i < c->inputs; i++)
         if (!(c->optional >> i & 1) && missing(c->in[i], n))
             return DK_ERR_NULL_POINTER;
@@ -104,39 +133,50 @@ static dk_status call_check(dk_call *c)
             return DK_ERR_NULL_POINTER;
 
     dk_status st;
-    if (c->has_opts) {
+    if (c->opts_kind != DK_OPTS_NONE) {
         if (!c->opts)
             c->opts = &default_opts;
-        if ((st = check_opts(c->opts)) != DK_OK)
+        if ((st = check_opts(c->opts, c->opts_kind)) != DK_OK)
             return st;
     }
     if (c->noise && (uint64_t)n > UINT64_MAX - c->noise->offset)
         return DK_ERR_NOISE_RANGE; /* the last index would pass 2^64 - 1 */
-    if (!c->flat)
+    if (!c->flat) {
         for (size_t r = 0; r < c->rows; r++)
             if (c->t[r] < c->t_min || c->t[r] > c->s->steps)
                 return DK_ERR_TIMESTEP;
+        for (size_t r = 0; c->t_prev && r < c->rows; r++)
+            if (c->t_prev[r] < 0 || c->t_prev[r] > c->t[r])
+                return DK_ERR_TIMESTEP_PREV;
+        for (size_t r = 0; r < c->rows; r++)
+            if (zero_snr_refused(c, c->t[r]))
+                return DK_ERR_ZERO_SNR;
+    }
     return check_overlap(c, n);
 }
 
-/* Rows [r, end) share t[r]. */
-static size_t run_end(const int32_t *t, size_t rows, size_t r)
+/* Rows [r, end) share t[r] (and t_prev[r]). */
+static size_t run_end(const dk_call *c, size_t r)
 {
     size_t end = r + 1;
-    while (end < rows && t[end] == t[r])
+    while (end < c->rows && c->t[end] == c->t[r] && (!c->t_prev || c->t_prev[end] == c->t_prev[r]))
         end++;
     return end;
 }
 
 dk_status dk_call_do(dk_call *c, dk_run_fn run)
 {
-    const dk_status st = call_check(c);
+    dk_status st = call_check(c);
     if (st != DK_OK || c->rows == 0 || c->dim == 0)
         return st;
+    /* The one allocation a call may make: a row of |x0| for thresholding. */
+    if (c->opts_kind == DK_OPTS_STEP && c->opts->threshold_ratio > 0.0f &&
+        !(c->scratch = malloc(c->dim * sizeof(float))))
+        return DK_ERR_OUT_OF_MEMORY;
     for (size_t r = 0, end; r < c->rows; r = end) {
-        end = c->flat ? c->rows : run_end(c->t, c->rows, r);
+        end = c->flat ? c->rows : run_end(c, r);
         const size_t at = r * c->dim;
-        dk_kargs a = {.pred = c->opts ? c->opts->prediction : DK_PRED_EPSILON};
+        dk_kargs a = {0};
         for (int i = 0; i < c->inputs; i++)
             a.in[i] = c->in[i] ? c->in[i] + at : NULL;
         for (int k = 0; k < c->outputs; k++)
@@ -145,7 +185,9 @@ dk_status dk_call_do(dk_call *c, dk_run_fn run)
             a.noise = *c->noise;
             a.noise.offset += at;
         }
-        run(c, c->flat ? 0 : c->t[r], (end - r) * c->dim, &a);
+        run(c, r, (end - r) * c->dim, &a);
     }
+    free(c->scratch);
+    c->scratch = NULL;
     return DK_OK;
 }

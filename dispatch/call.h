@@ -1,6 +1,6 @@
 /* What every public kernel entry point shares: a declarative description of
  * its arguments, one validation of all of them in a fixed order before
- * anything is written, and one loop over runs of rows with equal t.
+ * anything is written, and one loop over runs of rows with equal timesteps.
  *
  *   dk_call c = dk_call_rows(s, t, rows, dim, 0);   // t[r] in 0..T
  *   dk_in(&c, x0);                                   // one line per array
@@ -18,19 +18,30 @@
 #include "kernels.h"
 #include "schedule.h"
 
+/* Which options a call takes, and so how they are checked. */
+typedef enum dk_opts_kind {
+    DK_OPTS_NONE,
+    DK_OPTS_STEP, /* dk_p_step, dk_ddim_step: everything; epsilon and score prediction refused at abar = 0 */
+    DK_OPTS_FLOW  /* dk_sde_step, dk_ode_step: no clip or thresholding; abar = 0 refused */
+} dk_opts_kind;
+
 typedef struct dk_call {
-    const dk_schedule *s; /* NULL for flat calls */
-    const int32_t *t;     /* rows timesteps; NULL for flat calls */
-    size_t rows, dim;     /* flat calls: 1 row of n */
-    int32_t t_min;        /* every t[r] in t_min..T */
-    int flat;             /* no schedule and no timesteps (dk_randn) */
+    const dk_schedule *s;  /* NULL for flat calls */
+    const int32_t *t;      /* rows timesteps; NULL for flat calls */
+    const int32_t *t_prev; /* rows targets in 0..t[r] (has_t_prev) */
+    int has_t_prev;
+    size_t rows, dim; /* flat calls: 1 row of n */
+    int32_t t_min;    /* every t[r] in t_min..T */
+    int flat;         /* no schedule and no timesteps (dk_randn) */
     const float *in[DK_MAX_IN];
     float *out[DK_MAX_OUT];
     int inputs, outputs;
     unsigned optional;        /* as dk_kernel_desc.optional */
     const dk_noise *noise;    /* NULL: the call makes no noise */
     const dk_step_opts *opts; /* while running: never NULL (the defaults) */
-    int has_opts;
+    dk_opts_kind opts_kind;
+    float *scratch;  /* while running: dim floats, for calls that threshold */
+    const void *ctx; /* the entry point's own data, for its run function */
 } dk_call;
 
 /* A call over rows x dim floats whose row r uses step t[r], t_min..T. */
@@ -43,22 +54,30 @@ void dk_in(dk_call *c, const float *p);
 void dk_in_opt(dk_call *c, const float *p);
 void dk_out(dk_call *c, float *p);
 void dk_out_opt(dk_call *c, float *p);
+/* The call's rows go from t[r] to t_prev[r], in 0..t[r]. */
+void dk_with_t_prev(dk_call *c, const int32_t *t_prev);
 /* The call generates noise from *noise (indices offset .. offset + n - 1). */
 void dk_with_noise(dk_call *c, const dk_noise *noise);
-/* The call takes step options (NULL: the defaults). */
-void dk_with_opts(dk_call *c, const dk_step_opts *opts);
+/* The call takes step options (NULL: the defaults) of that kind. The
+ * guidance array opts->uncond is declared by the caller with dk_in_opt. */
+void dk_with_opts(dk_call *c, const dk_step_opts *opts, dk_opts_kind kind);
 
-/* Called once per run of rows [r0, r1) with equal t: a holds the arrays from
- * element r0 * dim on (NULL stays NULL), the noise from that element's index,
- * and the prediction; it sets a->c and calls a kernel over n floats. */
-typedef void (*dk_run_fn)(const dk_call *c, int32_t t, size_t n, dk_kargs *a);
+/* The guidance array of opts (NULL for none), to declare as an input. */
+static inline const float *dk_uncond_of(const dk_step_opts *opts) { return opts ? opts->uncond : NULL; }
+
+/* Called once per run of rows [r0, r0 + n / dim) with equal t (and t_prev):
+ * a holds the arrays from element r0 * dim on (NULL stays NULL) and the noise
+ * from that element's index; it sets a->c and calls a kernel over n floats. */
+typedef void (*dk_run_fn)(const dk_call *c, size_t r0, size_t n, dk_kargs *a);
 
 /* Checks everything, in this order, and returns the first problem, having
  * written nothing: DK_ERR_SIZE_OVERFLOW, DK_ERR_NULL_POINTER, the options
- * (DK_ERR_PREDICTION, DK_ERR_VARIANCE, DK_ERR_CLIP), DK_ERR_NOISE_RANGE,
- * DK_ERR_TIMESTEP, DK_ERR_OVERLAP (an output may be exactly an input; it may
- * not overlap anything else, another output or t included). A good call is
- * run (nothing runs when it has no elements) and DK_OK returned. */
+ * (DK_ERR_PREDICTION, DK_ERR_VARIANCE, DK_ERR_CLIP, DK_ERR_ETA,
+ * DK_ERR_THRESHOLD, DK_ERR_GUIDANCE), DK_ERR_NOISE_RANGE, DK_ERR_TIMESTEP,
+ * DK_ERR_TIMESTEP_PREV, DK_ERR_ZERO_SNR, DK_ERR_OVERLAP (an output may be
+ * exactly an input; it may not overlap anything else, another output, t or
+ * t_prev included), DK_ERR_OUT_OF_MEMORY (the thresholding scratch). A good
+ * call is run (nothing runs when it has no elements) and DK_OK returned. */
 dk_status dk_call_do(dk_call *c, dk_run_fn run);
 
 /* The active ISA's kernel. */

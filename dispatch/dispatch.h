@@ -48,7 +48,8 @@ const dk_kernels *dk_active_kernels(void);
 typedef struct dk_kernel_desc {
     const char *name;
     const char *arrays; /* as written in the row */
-    unsigned uses;      /* DK_USES_* and DK_WRITES_WORDS */
+    unsigned uses;      /* DK_USES_*, DK_WRITES_WORDS and DK_MODES */
+    int modes;          /* a->mode takes 0 .. modes - 1 */
     int inputs, outputs;
     unsigned optional;            /* bit i: in[i] may be NULL; bit DK_MAX_IN + k: out[k] */
     char in_names[DK_MAX_IN][24]; /* without the '?' */

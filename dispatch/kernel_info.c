@@ -35,6 +35,7 @@ int dk_kernel_describe(dk_kernel_id id, dk_kernel_desc *d)
     d->name = rows[id].name;
     d->arrays = rows[id].arrays;
     d->uses = rows[id].uses;
+    d->modes = DK_MODES_OF(d->uses);
     int outputs_now = 0;
     for (const char *p = d->arrays; *p;) {
         if (*p == ' ') {

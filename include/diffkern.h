@@ -53,18 +53,29 @@ typedef enum dk_status {
     DK_ERR_OVERLAP,         /* an output partially overlaps another array */
     DK_ERR_PREDICTION,      /* opts->prediction is not a dk_prediction */
     DK_ERR_VARIANCE,        /* opts->variance is not a dk_variance */
-    DK_ERR_CLIP,            /* opts->clip is negative or NaN */
+    DK_ERR_CLIP,            /* opts->clip is negative or NaN, set together with thresholding, or set
+                               for a step that cannot clip (SDE, ODE) */
     DK_ERR_SCHEDULE_KIND,   /* kind is not a dk_beta_schedule */
-    DK_ERR_STEPS,           /* T < 1 */
+    DK_ERR_STEPS,           /* T < 1, or inference steps outside 1..T, or T < 2 where a rescaling needs 2 */
     DK_ERR_BETA,            /* a beta (or beta_start/beta_end) is not in (0, 1), or an alpha_bar_t is
                                too small for the float coefficients (1 / sqrt(alpha_bar_t) overflows
                                a float) or so close to 1 that 1 - alpha_bar_t rounds to 0 */
     DK_ERR_OUT_OF_MEMORY,   /* an allocation failed */
     DK_ERR_ISA_INVALID,     /* the value is not a dk_isa */
     DK_ERR_ISA_UNSUPPORTED, /* the ISA is not built in or this CPU lacks it */
-    DK_ERR_NOISE_RANGE      /* noise.offset + the element count exceeds 2^64 - 1 */
+    DK_ERR_NOISE_RANGE,     /* noise.offset + the element count exceeds 2^64 - 1 */
+    DK_ERR_TIMESTEP_PREV,   /* a t_prev[r] is outside 0..t[r] */
+    DK_ERR_ETA,             /* opts->eta is outside [0, 1] or NaN */
+    DK_ERR_THRESHOLD,       /* opts->threshold_ratio is outside [0, 1) or NaN, threshold_max < 1 (or NaN)
+                               with thresholding on, or thresholding for a step that cannot (SDE, ODE) */
+    DK_ERR_GUIDANCE,        /* opts->guidance_scale is not finite, or non-zero with opts->uncond NULL */
+    DK_ERR_ZERO_SNR,        /* a step from a t whose alpha_bar_t is 0 that cannot be taken there:
+                               epsilon or score prediction (x0 is lost), or an SDE or ODE step */
+    DK_ERR_SPACING,         /* spacing is not a dk_spacing */
+    DK_ERR_ALPHA_BAR        /* alpha_bar is not strictly decreasing within (0, 1), its last value alone
+                               allowed to be 0 */
 } dk_status;
-#define DK_STATUS_COUNT 15 /* DK_OK and the errors: 0 .. DK_STATUS_COUNT - 1 */
+#define DK_STATUS_COUNT 22 /* DK_OK and the errors: 0 .. DK_STATUS_COUNT - 1 */
 
 /* A short English description of s; never NULL. */
 DK_API const char *dk_status_str(dk_status s);
@@ -121,18 +132,42 @@ DK_API double dk_schedule_beta(const dk_schedule *s, int32_t t);               /
 DK_API double dk_schedule_alpha_bar(const dk_schedule *s, int32_t t);          /* 0..T, NaN outside */
 DK_API double dk_schedule_posterior_variance(const dk_schedule *s, int32_t t); /* 1..T */
 
+/* A schedule from its alpha_bar_1..alpha_bar_T (alpha_bar[0] is alpha_bar_1;
+ * copied): strictly decreasing within (0, 1), except that the last may be 0
+ * (zero terminal SNR: beta_T = 1). Otherwise DK_ERR_ALPHA_BAR; DK_ERR_BETA
+ * as dk_schedule_create for values too small for float coefficients. */
+DK_API dk_status dk_schedule_from_alpha_bar(dk_schedule **out, const double *alpha_bar, int32_t T);
+
+/* Lin et al. 2024, "Common diffusion noise schedules and sample steps are
+ * flawed", Algorithm 1 (diffusers' rescale_betas_zero_snr): sqrt(alpha_bar)
+ * shifted and scaled so that alpha_bar_T = 0 and alpha_bar_1 is unchanged.
+ * A new schedule; s is left as it is. T must be at least 2 (DK_ERR_STEPS). */
+DK_API dk_status dk_schedule_rescale_zero_snr(dk_schedule **out, const dk_schedule *s);
+
 /* ---- kernels ------------------------------------------------------------- */
 
-typedef enum dk_prediction { DK_PRED_EPSILON, DK_PRED_SAMPLE, DK_PRED_V } dk_prediction;
-#define DK_PRED_COUNT 3
+/* What the model predicts: the noise eps, the clean sample x0, v = sqrt(abar) eps
+ * - sqrt(1 - abar) x0, or the score -eps / sqrt(1 - abar). */
+typedef enum dk_prediction { DK_PRED_EPSILON, DK_PRED_SAMPLE, DK_PRED_V, DK_PRED_SCORE } dk_prediction;
+#define DK_PRED_COUNT 4
 typedef enum dk_variance { DK_VAR_FIXED_SMALL, DK_VAR_FIXED_LARGE } dk_variance;
 #define DK_VAR_COUNT 2
+/* The options of every reverse step. All zero (or opts NULL) means epsilon
+ * prediction, fixed_small variance and nothing else. */
 typedef struct dk_step_opts {
     dk_prediction prediction;
-    dk_variance variance;
-    float clip; /* > 0: clamp x0_hat to [-clip, clip]; 0: no clamping */
+    dk_variance variance;  /* dk_p_step only: sigma_t = sqrt(beta_tilde_t) or sqrt(beta_t) */
+    float clip;            /* > 0: clamp x0_hat to [-clip, clip]; 0: no clamping */
+    float eta;             /* dk_ddim_step: 0 deterministic DDIM, 1 the DDPM variance; in [0, 1] */
+    int recompute_eps;     /* dk_ddim_step: the direction term uses eps recomputed from the clamped
+                              x0_hat (diffusers' use_clipped_model_output) */
+    float threshold_ratio; /* in (0, 1): dynamic thresholding (Saharia et al. 2022) at this quantile of
+                              |x0_hat| per row; 0: off. Exclusive with clip */
+    float threshold_max;   /* >= 1: the largest threshold s (diffusers' sample_max_value) */
+    const float *uncond;   /* classifier-free guidance: the unconditional model output, rows x dim;
+                              NULL: off */
+    float guidance_scale;  /* m = uncond + guidance_scale * (model_out - uncond) */
 } dk_step_opts;
-/* opts NULL means {DK_PRED_EPSILON, DK_VAR_FIXED_SMALL, 0}. */
 
 /* Counter-based standard normal noise: the normal of element index e is a
  * pure function of (seed, stream, e), Philox4x32-10 and Box-Muller as
@@ -151,9 +186,12 @@ typedef struct dk_noise {
 DK_API dk_status dk_q_sample(const dk_schedule *s, const int32_t *t, size_t rows, size_t dim, const float *x0,
                              const float *eps, float *xt);
 
-/* One reverse (ancestral) step x_t -> x_{t-1}, t[r] in 1..T. model_out is
- * eps_hat, x0_hat or v as opts->prediction says. z is standard normal noise,
- * or NULL for none; rows with t = 1 add no noise and do not read z. */
+/* One reverse (ancestral, DDPM) step x_t -> x_{t-1}, t[r] in 1..T. model_out
+ * is what opts->prediction says; guidance, clipping and thresholding apply
+ * (eta and recompute_eps are dk_ddim_step's and are only checked here). z is
+ * standard normal noise, or NULL for none; rows with t = 1 add no noise and
+ * do not read z. Epsilon or score prediction at a t with alpha_bar_t = 0:
+ * DK_ERR_ZERO_SNR. */
 DK_API dk_status dk_p_step(const dk_schedule *s, const int32_t *t, size_t rows, size_t dim, const float *xt,
                            const float *model_out, const float *z, const dk_step_opts *opts, float *x_prev);
 
@@ -173,6 +211,54 @@ DK_API dk_status dk_q_sample_randn(const dk_schedule *s, const int32_t *t, size_
 DK_API dk_status dk_p_step_randn(const dk_schedule *s, const int32_t *t, size_t rows, size_t dim,
                                  const float *xt, const float *model_out, dk_noise noise,
                                  const dk_step_opts *opts, float *x_prev);
+
+/* ---- samplers --------------------------------------------------------------- */
+
+/* Every sampler step takes x_t to x_{t_prev}, per row: t[r] in 1..T and
+ * t_prev[r] in 0..t[r] (alpha_bar_0 = 1); rows with equal (t, t_prev) run as
+ * one. The prediction, guidance, clipping and thresholding are as for
+ * dk_p_step; README: Samplers has the formulas. */
+
+/* DDIM (Song et al. 2021): sigma = eta sqrt((1 - ap)/(1 - ab)) sqrt(1 - ab/ap),
+ * x_prev = sqrt(ap) x0 + sqrt(1 - ap - sigma^2) eps + sigma z (ab = alpha_bar_t,
+ * ap = alpha_bar_{t_prev}); z NULL: no noise. */
+DK_API dk_status dk_ddim_step(const dk_schedule *s, const int32_t *t, const int32_t *t_prev, size_t rows,
+                              size_t dim, const float *xt, const float *model_out, const float *z,
+                              const dk_step_opts *opts, float *x_prev);
+DK_API dk_status dk_ddim_step_randn(const dk_schedule *s, const int32_t *t, const int32_t *t_prev,
+                                    size_t rows, size_t dim, const float *xt, const float *model_out,
+                                    dk_noise noise, const dk_step_opts *opts, float *x_prev);
+
+/* The reverse VP-SDE by Euler-Maruyama (Song et al. 2021): B = ln(ap/ab),
+ * score sc = -eps / sqrt(1 - ab), x_prev = (1 + B/2) x + B sc + sqrt(B) z.
+ * Clipping and thresholding are refused (DK_ERR_CLIP, DK_ERR_THRESHOLD), and
+ * so is alpha_bar_t = 0 (DK_ERR_ZERO_SNR). */
+DK_API dk_status dk_sde_step(const dk_schedule *s, const int32_t *t, const int32_t *t_prev, size_t rows,
+                             size_t dim, const float *xt, const float *model_out, const float *z,
+                             const dk_step_opts *opts, float *x_prev);
+DK_API dk_status dk_sde_step_randn(const dk_schedule *s, const int32_t *t, const int32_t *t_prev, size_t rows,
+                                   size_t dim, const float *xt, const float *model_out, dk_noise noise,
+                                   const dk_step_opts *opts, float *x_prev);
+
+/* The probability-flow ODE by Euler: x_prev = (1 + B/2) x + (B/2) sc, as dk_sde_step
+ * without noise. */
+DK_API dk_status dk_ode_step(const dk_schedule *s, const int32_t *t, const int32_t *t_prev, size_t rows,
+                             size_t dim, const float *xt, const float *model_out, const dk_step_opts *opts,
+                             float *x_prev);
+
+/* diffusers' DDIMScheduler.set_timesteps(steps) and the prev_timestep of its
+ * step, 1-based: for inference step i (0 = the first, the noisiest),
+ * t[i] = k_i + 1 and t_prev[i] = k_i - T / steps + 1 (integer division), or,
+ * where that is below 1, 0 if final_alpha_one (set_alpha_to_one) else 1.
+ * k_i: leading (k_i = (steps - 1 - i) * (T / steps) + offset, offset being
+ * steps_offset), trailing (round(T - i T / steps) - 1) or linspace
+ * (round(i-th of linspace(T - 1, 0, steps))), rounding half to even as numpy
+ * does. offset applies to leading only. steps in 1..T (DK_ERR_STEPS); a k_i
+ * outside 0..T-1 is DK_ERR_TIMESTEP. */
+typedef enum dk_spacing { DK_SPACING_LEADING, DK_SPACING_TRAILING, DK_SPACING_LINSPACE } dk_spacing;
+#define DK_SPACING_COUNT 3
+DK_API dk_status dk_timesteps(int32_t T, int32_t steps, dk_spacing spacing, int32_t offset,
+                              int final_alpha_one, int32_t *t, int32_t *t_prev);
 
 #ifdef __cplusplus
 }

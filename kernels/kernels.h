@@ -12,18 +12,21 @@
 extern "C" {
 #endif
 
-/* The float coefficients of one step, rounded once from double when the
- * schedule is built (sigma and clip are chosen per call). */
+/* The float coefficients of one run of rows, computed in double from the
+ * schedule and the options and rounded once (dispatch/coefs.c). Every step
+ * kernel is a fixed sequence over them (kernels/step_math.h):
+ *   guidance     m' = fma(w, m - u, u), or m without u
+ *   linear       out = fma(sigma, z, fma(ax, x, am * m'))
+ *   through x0   x0 = fma(kx, x, km * m'), x0c = min(hi, max(lo, x0)) * scale,
+ *                out = fma(sigma, z, fma(a0, x0c, fma(ax, x, am * m')))
+ *                (mode 1: fma(a0, x0c, ax * x), no m' term)
+ * and q_sample is xt = fma(ax, x0, am * eps). */
 typedef struct dk_step_coefs {
-    float c_out;        /* 1 / sqrt(alpha_t) */
-    float c_eps;        /* beta_t / sqrt(1 - abar_t) */
-    float sqrt_abar;    /* sqrt(abar_t): q_sample, and x0_hat from v */
-    float r_sqrt_abar;  /* 1 / sqrt(abar_t): x0_hat from epsilon */
-    float sqrt_1m_abar; /* sqrt(1 - abar_t) */
-    float c0;           /* beta_t sqrt(abar_{t-1}) / (1 - abar_t) */
-    float c1;           /* (1 - abar_{t-1}) sqrt(alpha_t) / (1 - abar_t) */
-    float sigma;        /* noise scale of this step, used only with noise */
-    float clip;         /* x0_hat clamp; +Inf for none */
+    float w;             /* guidance scale */
+    float kx, km;        /* x0 as a linear map of (x, m') */
+    float lo, hi, scale; /* the clamp of x0 (-Inf, +Inf for none) and the threshold's 1/s (else 1) */
+    float a0, ax, am;    /* the result as a map of (x0c, x, m'), or of (x, m') */
+    float sigma;         /* the noise scale, used only with noise */
 } dk_step_coefs;
 
 #define DK_MAX_IN  4 /* float arrays a kernel reads */
@@ -35,7 +38,7 @@ typedef struct dk_kargs {
     const float *in[DK_MAX_IN];
     float *out[DK_MAX_OUT]; /* an output may be exactly an input (in place) */
     dk_step_coefs c;
-    dk_prediction pred;
+    int mode;       /* 0 .. the row's DK_MODES - 1 */
     dk_noise noise; /* element i of the call uses index noise.offset + i */
 } dk_kargs;
 
@@ -43,11 +46,13 @@ typedef void (*dk_kernel_fn)(size_t n, const dk_kargs *a);
 
 /* The "uses" flags of kernel_list.h. */
 enum {
-    DK_USES_PRED = 1u << 0,
-    DK_USES_CLIP = 1u << 1,
-    DK_USES_NOISE = 1u << 2,
-    DK_WRITES_WORDS = 1u << 3,
+    DK_USES_CLIP = 1u << 0,  /* the clamp and scale of x0 */
+    DK_USES_NOISE = 1u << 1, /* a->noise */
+    DK_WRITES_WORDS = 1u << 2,
 };
+/* The kernel has n modes (a->mode), 1 when not given. */
+#define DK_MODES(n)       ((unsigned)(n) << 8)
+#define DK_MODES_OF(uses) ((uses) >> 8 ? (int)((uses) >> 8) : 1)
 
 /* DK_KERNEL_<name>: a kernel's index in every table. */
 typedef enum dk_kernel_id {

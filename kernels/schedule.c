@@ -61,82 +61,54 @@ static int beta_in_range(double b) { return b > 0.0 && b < 1.0; } /* false for N
 static dk_schedule *schedule_alloc(int32_t T)
 {
     const size_t n = (size_t)T + 1;
-    if (n > SIZE_MAX / (3 * sizeof(double) + 2 * sizeof(float) + sizeof(dk_step_coefs)) - 1)
+    if (n > SIZE_MAX / (3 * sizeof(double)) - 1)
         return NULL;
-    const size_t bytes =
-        sizeof(dk_schedule) + n * (3 * sizeof(double)) + n * sizeof(dk_step_coefs) + n * (2 * sizeof(float));
-    dk_schedule *s = calloc(1, bytes);
+    dk_schedule *s = calloc(1, sizeof(dk_schedule) + n * 3 * sizeof(double));
     if (!s)
         return NULL;
-    /* Doubles first, then the coefficient structs, then floats: each part
-     * stays aligned for its type. */
-    char *p = (char *)(s + 1);
+    double *p = (double *)(s + 1);
     s->steps = T;
-    s->beta = (double *)p, p += n * sizeof(double);
-    s->alpha_bar = (double *)p, p += n * sizeof(double);
-    s->post_var = (double *)p, p += n * sizeof(double);
-    s->step = (dk_step_coefs *)p, p += n * sizeof(dk_step_coefs);
-    s->sigma_small = (float *)p, p += n * sizeof(float);
-    s->sigma_large = (float *)p;
+    s->beta = p;
+    s->alpha_bar = p + n;
+    s->post_var = p + 2 * n;
     return s;
 }
 
-/* False if a float coefficient of step t overflowed (alpha_bar_t so small
- * that 1 / sqrt(alpha_bar_t) exceeds FLT_MAX). */
-static int coefs_finite(const dk_schedule *s, int32_t t)
-{
-    const dk_step_coefs *c = &s->step[t];
-    const float all[] = {s->sigma_small[t], s->sigma_large[t], c->c_out, c->c_eps, c->sqrt_abar,
-                         c->r_sqrt_abar,    c->sqrt_1m_abar,   c->c0,    c->c1};
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-        if (!isfinite(all[i]))
-            return 0;
-    return 1;
-}
+/* The smallest alpha_bar whose coefficients stay finite in float:
+ * 1 / sqrt(alpha_bar) and beta / sqrt(alpha_bar) below FLT_MAX with room. */
+#define MIN_ALPHA_BAR 1e-70
 
-/* Given beta[1..T], derives everything else; fails if a step is degenerate
- * in double (1 - abar_t rounds to 0, so the coefficients would be infinite). */
-static dk_status schedule_derive(dk_schedule *s)
+/* Given beta[1..T] (or, with from_alpha_bar, alpha_bar[1..T]), derives the
+ * other and the posterior variance. Fails if a step is degenerate: alpha_bar_t
+ * so small that a float coefficient would overflow (only alpha_bar_T may be 0
+ * exactly: zero terminal SNR, with beta_T = 1), or 1 - alpha_bar_t rounds to 0. */
+static dk_status schedule_derive(dk_schedule *s, int from_alpha_bar)
 {
     const int32_t T = s->steps;
     s->beta[0] = NAN;
     s->post_var[0] = NAN;
     s->alpha_bar[0] = 1.0;
-    s->step[0] = (dk_step_coefs){.sqrt_abar = 1.0f, .sqrt_1m_abar = 0.0f}; /* q_sample at t = 0 */
     for (int32_t t = 1; t <= T; t++) {
-        const double beta = s->beta[t];
-        if (!beta_in_range(beta))
-            return DK_ERR_BETA;
-        const double alpha = 1.0 - beta;
         const double abar_prev = s->alpha_bar[t - 1];
-        const double abar = abar_prev * alpha;
+        if (from_alpha_bar)
+            s->beta[t] = s->alpha_bar[t] == 0.0 ? 1.0 : 1.0 - s->alpha_bar[t] / abar_prev;
+        const double beta = s->beta[t];
+        const int zero_snr = t == T && beta == 1.0;
+        if (!beta_in_range(beta) && !zero_snr)
+            return DK_ERR_BETA;
+        const double abar = from_alpha_bar ? s->alpha_bar[t] : zero_snr ? 0.0 : abar_prev * (1.0 - beta);
         const double one_m_abar = 1.0 - abar;
-        if (!(abar > 0.0) || !(one_m_abar > 0.0))
+        if ((!(abar >= MIN_ALPHA_BAR) && !zero_snr) || !(one_m_abar > 0.0))
             return DK_ERR_BETA;
         s->alpha_bar[t] = abar;
         s->post_var[t] = beta * (1.0 - abar_prev) / one_m_abar;
-        s->sigma_small[t] = (float)sqrt(s->post_var[t]);
-        s->sigma_large[t] = (float)sqrt(beta);
-        s->step[t] = (dk_step_coefs){
-            .c_out = (float)(1.0 / sqrt(alpha)),
-            .c_eps = (float)(beta / sqrt(one_m_abar)),
-            .sqrt_abar = (float)sqrt(abar),
-            .r_sqrt_abar = (float)(1.0 / sqrt(abar)),
-            .sqrt_1m_abar = (float)sqrt(one_m_abar),
-            .c0 = (float)(beta * sqrt(abar_prev) / one_m_abar),
-            .c1 = (float)((1.0 - abar_prev) * sqrt(alpha) / one_m_abar),
-            .sigma = 0.0f,
-            .clip = 0.0f,
-        };
-        if (!coefs_finite(s, t))
-            return DK_ERR_BETA;
     }
     return DK_OK;
 }
 
-static dk_status schedule_finish(dk_schedule *s, dk_schedule **out)
+static dk_status schedule_finish(dk_schedule *s, dk_schedule **out, int from_alpha_bar)
 {
-    const dk_status st = schedule_derive(s);
+    const dk_status st = schedule_derive(s, from_alpha_bar);
     if (st != DK_OK) {
         free(s);
         return st;
@@ -160,7 +132,7 @@ dk_status dk_schedule_create(dk_schedule **out, dk_beta_schedule kind, int32_t T
     if (!s)
         return DK_ERR_OUT_OF_MEMORY;
     fill_betas(s->beta, kind, T, beta_start, beta_end);
-    return schedule_finish(s, out);
+    return schedule_finish(s, out, 0);
 }
 
 dk_status dk_schedule_from_betas(dk_schedule **out, const double *betas, int32_t T)
@@ -177,7 +149,60 @@ dk_status dk_schedule_from_betas(dk_schedule **out, const double *betas, int32_t
         return DK_ERR_OUT_OF_MEMORY;
     for (int32_t i = 0; i < T; i++)
         s->beta[i + 1] = betas[i];
-    return schedule_finish(s, out);
+    return schedule_finish(s, out, 0);
+}
+
+/* 1 > alpha_bar_1 > ... > alpha_bar_T >= 0, only the last one 0. */
+static int alpha_bar_valid(const double *ab, int32_t T)
+{
+    double prev = 1.0;
+    for (int32_t i = 0; i < T; i++) {
+        const int last = i == T - 1;
+        if (!(ab[i] < prev) || !(last ? ab[i] >= 0.0 : ab[i] > 0.0))
+            return 0; /* NaN fails too */
+        prev = ab[i];
+    }
+    return 1;
+}
+
+dk_status dk_schedule_from_alpha_bar(dk_schedule **out, const double *alpha_bar, int32_t T)
+{
+    if (!out || !alpha_bar)
+        return DK_ERR_NULL_POINTER;
+    if (T < 1)
+        return DK_ERR_STEPS;
+    if (!alpha_bar_valid(alpha_bar, T))
+        return DK_ERR_ALPHA_BAR;
+    dk_schedule *s = schedule_alloc(T);
+    if (!s)
+        return DK_ERR_OUT_OF_MEMORY;
+    /* kept as given; beta_t = 1 - alpha_bar_t / alpha_bar_{t-1} */
+    for (int32_t t = 1; t <= T; t++)
+        s->alpha_bar[t] = alpha_bar[t - 1];
+    return schedule_finish(s, out, 1);
+}
+
+dk_status dk_schedule_rescale_zero_snr(dk_schedule **out, const dk_schedule *s)
+{
+    if (!out || !s)
+        return DK_ERR_NULL_POINTER;
+    const int32_t T = s->steps;
+    if (T < 2)
+        return DK_ERR_STEPS;
+    double *ab = malloc((size_t)T * sizeof *ab);
+    if (!ab)
+        return DK_ERR_OUT_OF_MEMORY;
+    /* sqrt(alpha_bar) shifted so that the last is 0, scaled so that the
+     * first is unchanged (Lin et al. 2024, Algorithm 1). */
+    const double first = sqrt(s->alpha_bar[1]), last = sqrt(s->alpha_bar[T]);
+    const double scale = first / (first - last);
+    for (int32_t t = 1; t <= T; t++) {
+        const double r = t == T ? 0.0 : (sqrt(s->alpha_bar[t]) - last) * scale;
+        ab[t - 1] = r * r;
+    }
+    const dk_status st = dk_schedule_from_alpha_bar(out, ab, T);
+    free(ab);
+    return st;
 }
 
 void dk_schedule_destroy(dk_schedule *s) { free(s); }
@@ -192,14 +217,6 @@ double dk_schedule_beta(const dk_schedule *s, int32_t t)
 double dk_schedule_alpha_bar(const dk_schedule *s, int32_t t)
 {
     return s && t >= 0 && t <= s->steps ? s->alpha_bar[t] : NAN;
-}
-
-dk_step_coefs dk_schedule_coefs(const dk_schedule *s, int32_t t, const dk_step_opts *opts)
-{
-    dk_step_coefs c = s->step[t];
-    c.sigma = (opts->variance == DK_VAR_FIXED_LARGE ? s->sigma_large : s->sigma_small)[t];
-    c.clip = opts->clip > 0.0f ? opts->clip : INFINITY;
-    return c;
 }
 
 double dk_schedule_posterior_variance(const dk_schedule *s, int32_t t)

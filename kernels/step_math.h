@@ -1,64 +1,57 @@
 /* The per-vector arithmetic of the mixing steps, shared by the kernels that
- * read their noise (mix.c) and those that generate it (noise_mix.c), so both
- * run the very same operation sequence and give the same bits. */
+ * read their noise (step.c, mix.c) and those that generate it, so both run
+ * the very same operation sequence and give the same bits. The sequences are
+ * the contract of kernels.h. */
 #ifndef DK_STEP_MATH_H
 #define DK_STEP_MATH_H
 
 #include "kernels.h"
 #include "vec.h"
 
-/* forward: xt = fma(a, x0, b * eps) */
-DK_INLINE vf q_sample_math(vf a, vf b, vf x0, vf eps) { return vf_fma(a, x0, vf_mul(b, eps)); }
+/* forward: xt = fma(ax, x0, am * eps) */
+DK_INLINE vf q_sample_math(vf ax, vf am, vf x0, vf eps) { return vf_fma(ax, x0, vf_mul(am, eps)); }
 
-/* reverse, epsilon form: c_out * fma(-c_eps, eps_hat, xt), then + sigma * z */
-typedef struct eps_consts {
-    vf c_out, neg_c_eps, sigma;
-} eps_consts;
+/* The coefficients of a step, broadcast once per call. */
+typedef struct step_consts {
+    vf w, kx, km, lo, hi, scale, a0, ax, am, sigma;
+} step_consts;
 
-DK_INLINE eps_consts eps_consts_of(const dk_step_coefs *c)
+DK_INLINE step_consts step_consts_of(const dk_step_coefs *c)
 {
-    const eps_consts k = {vf_set1(c->c_out), vf_set1(-c->c_eps), vf_set1(c->sigma)};
+    const step_consts k = {vf_set1(c->w),  vf_set1(c->kx),    vf_set1(c->km), vf_set1(c->lo),
+                           vf_set1(c->hi), vf_set1(c->scale), vf_set1(c->a0), vf_set1(c->ax),
+                           vf_set1(c->am), vf_set1(c->sigma)};
     return k;
 }
 
-DK_INLINE vf eps_mean(const eps_consts *k, vf xt, vf eps_hat)
+/* classifier-free guidance: m' = fma(w, m - u, u) */
+DK_INLINE vf guided(const step_consts *k, vf m, vf u) { return vf_fma(k->w, vf_sub(m, u), u); }
+
+/* x0 = fma(kx, x, km * m') */
+DK_INLINE vf x0_of(const step_consts *k, vf x, vf m) { return vf_fma(k->kx, x, vf_mul(k->km, m)); }
+
+/* min(hi, max(lo, x0)) * scale. The data is the second operand of each
+ * clamp, so NaN propagates; with no clamp the bounds are -Inf and +Inf and
+ * the clamp is exact, and so is the scale 1. */
+DK_INLINE vf x0_clamped(const step_consts *k, vf x0)
 {
-    return vf_mul(k->c_out, vf_fma(k->neg_c_eps, eps_hat, xt));
+    return vf_mul(vf_min(k->hi, vf_max(k->lo, x0)), k->scale);
 }
 
-/* reverse, posterior-mean form */
-typedef struct post_consts {
-    vf sqrt_abar, r_sqrt_abar, neg_sqrt_1m_abar, c0, c1, sigma, lo, hi;
-} post_consts;
-
-DK_INLINE post_consts post_consts_of(const dk_step_coefs *c)
+/* The step without noise. x0_form 0: fma(ax, x, am * m'); 1: through the
+ * clamped x0, fma(a0, x0c, fma(ax, x, am * m')), or in mode 1
+ * fma(a0, x0c, ax * x). guide: m' from m and u. All three are constants
+ * where the kernels call it, so the branches fold away. */
+DK_INLINE vf step_mean(const step_consts *k, int x0_form, int mode, int guide, vf x, vf m, vf u)
 {
-    const post_consts k = {vf_set1(c->sqrt_abar), vf_set1(c->r_sqrt_abar), vf_set1(-c->sqrt_1m_abar),
-                           vf_set1(c->c0),        vf_set1(c->c1),          vf_set1(c->sigma),
-                           vf_set1(-c->clip),     vf_set1(c->clip)};
-    return k;
-}
-
-DK_INLINE vf x0_hat_of(const post_consts *k, dk_prediction pred, vf x, vf m)
-{
-    switch (pred) {
-    case DK_PRED_EPSILON: /* (x - sqrt(1 - abar) m) / sqrt(abar) */
-        return vf_mul(k->r_sqrt_abar, vf_fma(k->neg_sqrt_1m_abar, m, x));
-    case DK_PRED_V: /* sqrt(abar) x - sqrt(1 - abar) m */
-        return vf_fma(k->sqrt_abar, x, vf_mul(k->neg_sqrt_1m_abar, m));
-    case DK_PRED_SAMPLE:
-    default:
-        return m;
-    }
-}
-
-/* mu = fma(c0, clamp(x0_hat), c1 * xt). The clamp has the data as its second
- * operand so that NaN propagates; with no clipping the bounds are -Inf and
- * +Inf and the clamp is exact. */
-DK_INLINE vf posterior_mean(const post_consts *k, dk_prediction pred, vf xt, vf model_out)
-{
-    const vf x0 = vf_min(k->hi, vf_max(k->lo, x0_hat_of(k, pred, xt, model_out)));
-    return vf_fma(k->c0, x0, vf_mul(k->c1, xt));
+    if (guide)
+        m = guided(k, m, u);
+    if (!x0_form)
+        return vf_fma(k->ax, x, vf_mul(k->am, m));
+    const vf x0c = x0_clamped(k, x0_of(k, x, m));
+    if (mode)
+        return vf_fma(k->a0, x0c, vf_mul(k->ax, x));
+    return vf_fma(k->a0, x0c, vf_fma(k->ax, x, vf_mul(k->am, m)));
 }
 
 /* x_prev = fma(sigma, z, mean) */

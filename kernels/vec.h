@@ -9,7 +9,8 @@
  *   vf_load_part(p, n)     the first n (0 < n < DK_W) floats from p, other
  *                          lanes 0; never touches p[n..]
  *   vf_store_part(p, v, n) the first n lanes to p; never touches p[n..]
- *   vf_add, vf_mul         IEEE add and multiply
+ *   vf_add, vf_sub, vf_mul IEEE add, subtract and multiply
+ *   vf_abs(a)              |a|: the sign bit cleared (exact, NaN included)
  *   vf_fma(a, b, c)        a * b + c: one rounding in the fused family,
  *                          two (product, then sum) in the plain family
  *   vf_min(a, b)           a < b ? a : b   (x86 semantics: a NaN in b is

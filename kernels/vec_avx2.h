@@ -20,6 +20,8 @@ DK_INLINE vf vf_load_part(const float *p, size_t n) { return _mm256_maskload_ps(
 DK_INLINE void vf_store_part(float *p, vf v, size_t n) { _mm256_maskstore_ps(p, vf_mask_(n), v); }
 DK_INLINE vf vf_add(vf a, vf b) { return _mm256_add_ps(a, b); }
 DK_INLINE vf vf_mul(vf a, vf b) { return _mm256_mul_ps(a, b); }
+DK_INLINE vf vf_sub(vf a, vf b) { return _mm256_sub_ps(a, b); }
+DK_INLINE vf vf_abs(vf a) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a); }
 DK_INLINE vf vf_fma(vf a, vf b, vf c) { return _mm256_fmadd_ps(a, b, c); }
 DK_INLINE vf vf_min(vf a, vf b) { return _mm256_min_ps(a, b); }
 DK_INLINE vf vf_max(vf a, vf b) { return _mm256_max_ps(a, b); }

@@ -17,6 +17,8 @@ DK_INLINE vf vf_load_part(const float *p, size_t n) { return _mm512_maskz_loadu_
 DK_INLINE void vf_store_part(float *p, vf v, size_t n) { _mm512_mask_storeu_ps(p, vf_mask_(n), v); }
 DK_INLINE vf vf_add(vf a, vf b) { return _mm512_add_ps(a, b); }
 DK_INLINE vf vf_mul(vf a, vf b) { return _mm512_mul_ps(a, b); }
+DK_INLINE vf vf_sub(vf a, vf b) { return _mm512_sub_ps(a, b); }
+DK_INLINE vf vf_abs(vf a) { return _mm512_abs_ps(a); }
 DK_INLINE vf vf_fma(vf a, vf b, vf c) { return _mm512_fmadd_ps(a, b, c); }
 DK_INLINE vf vf_min(vf a, vf b) { return _mm512_min_ps(a, b); }
 DK_INLINE vf vf_max(vf a, vf b) { return _mm512_max_ps(a, b); }

@@ -27,6 +27,8 @@ DK_INLINE void vf_store_part(float *p, vf v, size_t n)
 }
 DK_INLINE vf vf_add(vf a, vf b) { return vaddq_f32(a, b); }
 DK_INLINE vf vf_mul(vf a, vf b) { return vmulq_f32(a, b); }
+DK_INLINE vf vf_sub(vf a, vf b) { return vsubq_f32(a, b); }
+DK_INLINE vf vf_abs(vf a) { return vabsq_f32(a); }
 DK_INLINE vf vf_fma(vf a, vf b, vf c) { return vfmaq_f32(c, a, b); }
 /* vminq/vmaxq treat NaN differently from x86; select to match a < b ? a : b. */
 DK_INLINE vf vf_min(vf a, vf b) { return vbslq_f32(vcltq_f32(a, b), a, b); }

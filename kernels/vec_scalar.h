@@ -34,6 +34,8 @@ DK_INLINE void vf_store_part(float *p, vf v, size_t n)
 }
 DK_INLINE vf vf_add(vf a, vf b) { return a + b; }
 DK_INLINE vf vf_mul(vf a, vf b) { return a * b; }
+DK_INLINE vf vf_sub(vf a, vf b) { return a - b; }
+DK_INLINE vf vf_abs(vf a) { return fabsf(a); }
 #if DK_SCALAR_FUSED
 DK_INLINE vf vf_fma(vf a, vf b, vf c) { return fmaf(a, b, c); }
 #else

@@ -27,6 +27,8 @@ DK_INLINE void vf_store_part(float *p, vf v, size_t n)
 }
 DK_INLINE vf vf_add(vf a, vf b) { return _mm_add_ps(a, b); }
 DK_INLINE vf vf_mul(vf a, vf b) { return _mm_mul_ps(a, b); }
+DK_INLINE vf vf_sub(vf a, vf b) { return _mm_sub_ps(a, b); }
+DK_INLINE vf vf_abs(vf a) { return _mm_andnot_ps(_mm_set1_ps(-0.0f), a); }
 DK_INLINE vf vf_fma(vf a, vf b, vf c) { return _mm_add_ps(_mm_mul_ps(a, b), c); }
 DK_INLINE vf vf_min(vf a, vf b) { return _mm_min_ps(a, b); }
 DK_INLINE vf vf_max(vf a, vf b) { return _mm_max_ps(a, b); }

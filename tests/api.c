@@ -9,6 +9,7 @@
 
 #define SCHED              g->s
 #define T(min)             g->t
+#define TPREV              g->t_prev
 #define ROWS               g->rows
 #define DIM                g->dim
 #define N                  g->n
@@ -19,12 +20,14 @@
 #define NOISE_OUT(i, name) g->out[i]
 #define NOISE              g->noise
 #define OPTS               g->opts
+#define OPTS_FLOW          g->opts
 #define DK_API_ROW(fn, twin, ...)                                                                            \
     static dk_status call_##fn(const api_args *g) { return fn(__VA_ARGS__); }
 #include "api_list.h"
 #undef DK_API_ROW
 #undef SCHED
 #undef T
+#undef TPREV
 #undef ROWS
 #undef DIM
 #undef N
@@ -35,6 +38,7 @@
 #undef NOISE_OUT
 #undef NOISE
 #undef OPTS
+#undef OPTS_FLOW
 
 /* ---- and as a table of roles ---- */
 
@@ -42,6 +46,7 @@
 // clang-format off
 #define SCHED              {ROLE_SCHED, 0, "s"}
 #define T(min)             {ROLE_T, min, "t"}
+#define TPREV              {ROLE_TPREV, 0, "t_prev"}
 #define ROWS               {ROLE_ROWS, 0, "rows"}
 #define DIM                {ROLE_DIM, 0, "dim"}
 #define N                  {ROLE_N, 0, "n"}
@@ -52,6 +57,7 @@
 #define NOISE_OUT(i, name) {ROLE_NOISE_OUT, i, #name}
 #define NOISE              {ROLE_NOISE, 0, "noise"}
 #define OPTS               {ROLE_OPTS, 0, "opts"}
+#define OPTS_FLOW          {ROLE_OPTS_FLOW, 0, "opts"}
 #define TWIN(fn, i)        #fn, i
 #define NO_TWIN            NULL, 0
 // clang-format on
@@ -116,6 +122,12 @@ int api_outputs(const api_spec *f)
 
 int api_is_flat(const api_spec *f) { return api_role_of(f, ROLE_ROWS) == NULL; }
 
+const api_role *api_opts_role(const api_spec *f)
+{
+    const api_role *r = api_role_of(f, ROLE_OPTS);
+    return r ? r : api_role_of(f, ROLE_OPTS_FLOW);
+}
+
 int api_t_min(const api_spec *f)
 {
     const api_role *r = api_role_of(f, ROLE_T);
@@ -132,17 +144,25 @@ static void *xcalloc(size_t count, size_t size)
     return p;
 }
 
-/* Runs of equal t (one kernel call each), with t_min, 1 and T frequent. */
-static void random_timesteps(int32_t *t, size_t rows, int32_t lo, int32_t T)
+/* Runs of equal t (one kernel call each), with t_min, 1 and T frequent;
+ * t_prev, if asked for, in runs too: 0, t, t - 1 or anything in 0..t. */
+static void random_timesteps(int32_t *t, int32_t *t_prev, size_t rows, int32_t lo, int32_t T)
 {
     for (size_t r = 0; r < rows;) {
-        const uint64_t pick = dk_rand_u64() % 5, run = 1 + dk_rand_u64() % 3;
+        const uint64_t pick = dk_rand_u64() % 5, run = 1 + dk_rand_u64() % 3, prev = dk_rand_u64() % 4;
         const int32_t v = pick == 0   ? lo
                           : pick == 1 ? (lo > 1 ? lo : 1)
                           : pick == 2 ? T
                                       : lo + (int32_t)(dk_rand_u64() % (uint64_t)(T - lo + 1));
-        for (uint64_t i = 0; i < run && r < rows; i++)
-            t[r++] = v;
+        const int32_t p = prev == 0   ? 0
+                          : prev == 1 ? v
+                          : prev == 2 ? v - 1
+                                      : (int32_t)(dk_rand_u64() % (uint64_t)(v + 1));
+        for (uint64_t i = 0; i < run && r < rows; i++, r++) {
+            t[r] = v;
+            if (t_prev)
+                t_prev[r] = p;
+        }
     }
 }
 
@@ -160,7 +180,9 @@ api_case *api_case_new(const api_spec *f, const dk_schedule *s, size_t rows, siz
         c->g.dim = dim;
         c->g.n = n;
         c->t = xcalloc(rows, sizeof *c->t);
-        random_timesteps(c->t, rows, api_t_min(f), dk_schedule_steps(s));
+        if (api_role_of(f, ROLE_TPREV))
+            c->g.t_prev = c->t_prev = xcalloc(rows, sizeof *c->t_prev);
+        random_timesteps(c->t, c->t_prev, rows, api_t_min(f), dk_schedule_steps(s));
         c->g.t = c->t;
     }
     for (int i = 0; i < api_inputs(f); i++) {
@@ -171,9 +193,12 @@ api_case *api_case_new(const api_spec *f, const dk_schedule *s, size_t rows, siz
     for (int k = 0; k < api_outputs(f); k++)
         c->g.out[k] = c->out[k] = xcalloc(n, sizeof(float));
     c->g.noise = (dk_noise){dk_rand_u64(), dk_rand_u64(), dk_rand_u64() >> 8};
-    c->opts = api_opts_at(0);
-    if (api_role_of(f, ROLE_OPTS))
+    if (api_opts_role(f)) {
+        c->uncond = xcalloc(n, sizeof(float));
+        dk_rand_fill(c->uncond, n, 1.0);
         c->g.opts = &c->opts;
+    }
+    c->opts = (dk_step_opts){0};
     return c;
 }
 
@@ -182,6 +207,8 @@ void api_case_free(api_case *c)
     if (!c)
         return;
     free(c->t);
+    free(c->t_prev);
+    free(c->uncond);
     for (int i = 0; i < API_MAX_IN; i++)
         free(c->in[i]);
     for (int k = 0; k < API_MAX_OUT; k++)
@@ -189,17 +216,46 @@ void api_case_free(api_case *c)
     free(c);
 }
 
+void api_case_fix_t_prev(api_case *c)
+{
+    for (size_t r = 0; c->t_prev && r < c->g.rows; r++)
+        if (c->t_prev[r] > c->t[r])
+            c->t_prev[r] = c->t[r];
+}
+
 dk_status api_case_call(const api_case *c) { return c->f->call(&c->g); }
 
+/* 24 sets for OPTS: i % 4 and i % 3 give every prediction with every clamp
+ * (none, clip, thresholding) within 12 consecutive sets, (i / 3) % 2
+ * guidance, (i / 2) % 3 eta, (i / 12) % 2 recompute_eps, (i / 4) % 2 the
+ * variance. 8 sets for OPTS_FLOW: prediction x guidance. */
 int api_opts_count(const api_spec *f)
 {
-    return api_role_of(f, ROLE_OPTS) ? DK_PRED_COUNT * DK_VAR_COUNT * 2 : 1;
+    const api_role *r = api_opts_role(f);
+    return !r ? 1 : r->kind == ROLE_OPTS ? 24 : 8;
 }
 
-dk_step_opts api_opts_at(int i)
+dk_step_opts api_opts_at(const api_spec *f, int i, const float *uncond)
 {
-    const dk_step_opts o = {(dk_prediction)(i % DK_PRED_COUNT),
-                            (dk_variance)(i / DK_PRED_COUNT % DK_VAR_COUNT),
-                            i / (DK_PRED_COUNT * DK_VAR_COUNT) % 2 ? 1.0f : 0.0f};
+    const api_role *r = api_opts_role(f);
+    dk_step_opts o = {.prediction = (dk_prediction)(i % DK_PRED_COUNT)};
+    int guide = i / 4 % 2;
+    if (r && r->kind == ROLE_OPTS) {
+        static const float etas[3] = {0.0f, 0.5f, 1.0f};
+        const int clamp = i % 3;
+        guide = i / 3 % 2;
+        o.variance = (dk_variance)(i / 4 % DK_VAR_COUNT);
+        o.clip = clamp == 1 ? 1.0f : 0.0f;
+        o.threshold_ratio = clamp == 2 ? 0.9f : 0.0f;
+        o.threshold_max = clamp == 2 ? 1.5f : 0.0f;
+        o.eta = etas[i / 2 % 3];
+        o.recompute_eps = i / 12 % 2;
+    }
+    if (guide) {
+        o.uncond = uncond;
+        o.guidance_scale = 3.0f;
+    }
     return o;
 }
+
+void api_case_set_opts(api_case *c, int i) { c->opts = api_opts_at(c->f, i, c->uncond); }

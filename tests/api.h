@@ -17,6 +17,7 @@
 typedef struct api_args {
     const dk_schedule *s;
     const int32_t *t;
+    const int32_t *t_prev;
     size_t rows, dim, n; /* n: the element count of flat calls (rows * dim) */
     const float *in[API_MAX_IN];
     float *out[API_MAX_OUT];
@@ -28,6 +29,7 @@ typedef enum api_role_kind {
     ROLE_END, /* past the last parameter */
     ROLE_SCHED,
     ROLE_T,
+    ROLE_TPREV,
     ROLE_ROWS,
     ROLE_DIM,
     ROLE_N,
@@ -37,7 +39,8 @@ typedef enum api_role_kind {
     ROLE_OUT_OPT,
     ROLE_NOISE_OUT,
     ROLE_NOISE,
-    ROLE_OPTS
+    ROLE_OPTS,
+    ROLE_OPTS_FLOW
 } api_role_kind;
 
 typedef struct api_role {
@@ -67,26 +70,38 @@ const api_role *api_in(const api_spec *f, int i);
 const api_role *api_out(const api_spec *f, int k);
 int api_is_flat(const api_spec *f); /* no rows: an element count instead */
 int api_t_min(const api_spec *f);
+/* The OPTS or OPTS_FLOW role, or NULL. */
+const api_role *api_opts_role(const api_spec *f);
 
 /* A valid call with buffers of its own. */
 typedef struct api_case {
     const api_spec *f;
     api_args g;
-    int32_t *t;
+    int32_t *t, *t_prev;
     float *in[API_MAX_IN], *out[API_MAX_OUT];
+    float *uncond; /* the guidance input, used by option sets with guidance */
     dk_step_opts opts;
 } api_case;
 
 /* rows x dim floats per array (flat calls: n = rows * dim); timesteps random
- * in their domain with runs of equal t and both ends; inputs random; every
- * output present; a random noise; the default options. */
+ * in their domain with runs of equal t (and t_prev) and both ends, t_prev
+ * random in 0..t including 0 and t; inputs random; every output present; a
+ * random noise; the default options. */
 api_case *api_case_new(const api_spec *f, const dk_schedule *s, size_t rows, size_t dim);
 void api_case_free(api_case *c);
+/* After a test changes c->t: each t_prev lowered to its row's t where above. */
+void api_case_fix_t_prev(api_case *c);
 dk_status api_case_call(const api_case *c);
 
-/* The option sets the tests go through: every prediction x variance x clip.
- * api_opts_count is 1 for a function without options. */
+/* The option sets the tests go through, for a function's options role:
+ * every prediction with every clamp (none, clip, thresholding), guidance on
+ * and off, eta 0, 0.5 and 1, recompute_eps on and off, both variances
+ * (OPTS_FLOW: prediction x guidance only). api_opts_count is 1 for a function
+ * without options. api_case_set_opts sets c->opts to set i, its guidance
+ * input being c->uncond. */
 int api_opts_count(const api_spec *f);
-dk_step_opts api_opts_at(int i);
+void api_case_set_opts(api_case *c, int i);
+/* Option set i of a function, with uncond as its guidance input. */
+dk_step_opts api_opts_at(const api_spec *f, int i, const float *uncond);
 
 #endif /* DK_TEST_API_H */

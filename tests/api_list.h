@@ -9,11 +9,14 @@
  *   twin       TWIN(f, i): this function is f with its input i generated as
  *              noise (same bits as dk_randn then f); NO_TWIN otherwise.
  *   SCHED      the schedule              T(min)   t[rows], each in min..T
+ *   TPREV      t_prev[rows], each in 0..t[r]
  *   ROWS, DIM  the shape                 N        the element count (flat calls)
  *   IN(i, name), IN_OPT(i, name)         input i (optional: may be NULL)
  *   OUT(i, name), OUT_OPT(i, name)       output i
  *   NOISE_OUT(i, name)                   optional output i that receives the generated noise
- *   NOISE                                a dk_noise   OPTS   a const dk_step_opts * (NULL allowed)
+ *   NOISE                                a dk_noise
+ *   OPTS       a const dk_step_opts * (NULL allowed) with every option (its uncond is an input too)
+ *   OPTS_FLOW  the same for the SDE and ODE steps, which refuse clipping and thresholding
  * No include guard: this file is included once per expansion. */
 
 DK_API_ROW(dk_q_sample, NO_TWIN, SCHED, T(0), ROWS, DIM, IN(0, x0), IN(1, eps), OUT(0, xt))
@@ -24,3 +27,13 @@ DK_API_ROW(dk_q_sample_randn, TWIN(dk_q_sample, 1), SCHED, T(0), ROWS, DIM, IN(0
            NOISE_OUT(1, eps_out), OUT(0, xt))
 DK_API_ROW(dk_p_step_randn, TWIN(dk_p_step, 2), SCHED, T(1), ROWS, DIM, IN(0, xt), IN(1, model_out), NOISE,
            OPTS, OUT(0, x_prev))
+DK_API_ROW(dk_ddim_step, NO_TWIN, SCHED, T(1), TPREV, ROWS, DIM, IN(0, xt), IN(1, model_out), IN_OPT(2, z),
+           OPTS, OUT(0, x_prev))
+DK_API_ROW(dk_ddim_step_randn, TWIN(dk_ddim_step, 2), SCHED, T(1), TPREV, ROWS, DIM, IN(0, xt),
+           IN(1, model_out), NOISE, OPTS, OUT(0, x_prev))
+DK_API_ROW(dk_sde_step, NO_TWIN, SCHED, T(1), TPREV, ROWS, DIM, IN(0, xt), IN(1, model_out), IN_OPT(2, z),
+           OPTS_FLOW, OUT(0, x_prev))
+DK_API_ROW(dk_sde_step_randn, TWIN(dk_sde_step, 2), SCHED, T(1), TPREV, ROWS, DIM, IN(0, xt),
+           IN(1, model_out), NOISE, OPTS_FLOW, OUT(0, x_prev))
+DK_API_ROW(dk_ode_step, NO_TWIN, SCHED, T(1), TPREV, ROWS, DIM, IN(0, xt), IN(1, model_out), OPTS_FLOW,
+           OUT(0, x_prev))

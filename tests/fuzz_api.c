@@ -66,7 +66,8 @@ static float take_float(reader *r)
 #define MAX_DIM  80
 #define MAX_N    (MAX_ROWS * MAX_DIM)
 
-static dk_schedule *schedules[4];
+#define SCHEDULES 5
+static dk_schedule *schedules[SCHEDULES];
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -75,7 +76,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     if (dk_schedule_create(&schedules[0], DK_BETA_LINEAR, 1000, 1e-4, 0.02) != DK_OK ||
         dk_schedule_create(&schedules[1], DK_BETA_COSINE, 50, 0, 0) != DK_OK ||
         dk_schedule_create(&schedules[2], DK_BETA_SIGMOID, 10, 1e-4, 0.2) != DK_OK ||
-        dk_schedule_from_betas(&schedules[3], betas, 1) != DK_OK)
+        dk_schedule_from_betas(&schedules[3], betas, 1) != DK_OK ||
+        dk_schedule_rescale_zero_snr(&schedules[4], schedules[1]) != DK_OK) /* alpha_bar_T = 0 */
         abort();
     return 0;
 }
@@ -83,8 +85,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 typedef struct fuzz_call {
     const api_spec *f;
     api_args g; /* g.out[k] is NULL for an optional output left out, else a placeholder */
-    int32_t t[MAX_ROWS];
+    int32_t t[MAX_ROWS], t_prev[MAX_ROWS];
     dk_step_opts opts;
+    float *uncond_buf;
     size_t mis;   /* every array starts this many floats into its allocation */
     int in_place; /* output 0 replaces input 0 */
     float *in_buf[API_MAX_IN];
@@ -127,7 +130,7 @@ static void read_call(reader *r, fuzz_call *c)
     memset(c, 0, sizeof *c);
     c->f = &api_specs[take(r, 1) % api_spec_count];
     const api_spec *f = c->f;
-    const dk_schedule *s = schedules[take(r, 1) % 4];
+    const dk_schedule *s = schedules[take(r, 1) % SCHEDULES];
     const int32_t T = dk_schedule_steps(s), lo = (int32_t)api_t_min(f);
     if (api_is_flat(f)) {
         c->g.rows = 1;
@@ -137,9 +140,18 @@ static void read_call(reader *r, fuzz_call *c)
         c->g.rows = 1 + take(r, 1) % MAX_ROWS;
         c->g.dim = take(r, 1) % (MAX_DIM + 1);
         c->g.n = c->g.rows * c->g.dim;
-        for (size_t i = 0; i < c->g.rows; i++) /* runs of equal t come from repeated bytes */
+        for (size_t i = 0; i < c->g.rows; i++) { /* runs of equal t come from repeated bytes */
             c->t[i] = lo + (int32_t)(take(r, 2) % (uint64_t)(T - lo + 1));
+            const uint64_t p = take(r, 2); /* t_prev: 0, t, t - 1 or anything below */
+            c->t_prev[i] = p % 4 == 0   ? 0
+                           : p % 4 == 1 ? c->t[i]
+                           : p % 4 == 2 ? c->t[i] - 1
+                                        : (int32_t)(p / 4 % (uint64_t)(c->t[i] + 1));
+            if (c->t_prev[i] < 0)
+                c->t_prev[i] = 0;
+        }
         c->g.t = c->t;
+        c->g.t_prev = api_role_of(f, ROLE_TPREV) ? c->t_prev : NULL;
     }
     const size_t n = c->g.n, mis = take(r, 1) % 4;
     c->g.noise.seed = take(r, 8);
@@ -151,10 +163,32 @@ static void read_call(reader *r, fuzz_call *c)
                                     : off % 64;
     if (kind == 0 && n > UINT64_MAX - c->g.noise.offset)
         c->g.noise.offset = UINT64_MAX - n;
-    const uint64_t o = take(r, 1);
-    c->opts = (dk_step_opts){(dk_prediction)(o % DK_PRED_COUNT), (dk_variance)(o / 4 % DK_VAR_COUNT),
-                             o / 8 % 2 ? (float)(1 + o / 16) * 0.25f : 0.0f};
-    c->g.opts = api_role_of(f, ROLE_OPTS) ? &c->opts : NULL;
+    /* the options: prediction, variance, eta, recompute_eps, a clamp (none,
+     * clip or thresholding; none for the SDE/ODE) and guidance */
+    const uint64_t o = take(r, 4);
+    const api_role *opts = api_opts_role(f);
+    c->opts = (dk_step_opts){.prediction = (dk_prediction)(o % DK_PRED_COUNT),
+                             .variance = (dk_variance)(o / 4 % DK_VAR_COUNT)};
+    c->opts.eta = (float)(o / 8 % 5) * 0.25f;
+    c->opts.recompute_eps = (int)(o / 40 % 2);
+    const int clamp = opts && opts->kind == ROLE_OPTS ? (int)(o / 80 % 3) : 0;
+    if (clamp == 1)
+        c->opts.clip = (float)(1 + o / 240 % 8) * 0.25f;
+    if (clamp == 2) {
+        c->opts.threshold_ratio = (float)(o / 240 % 100) * 0.01f;
+        c->opts.threshold_max = 1.0f + (float)(o / 24000 % 8) * 0.5f;
+        if (c->opts.threshold_ratio == 0.0f)
+            c->opts.threshold_ratio = 0.5f;
+    }
+    if (opts && o / 192000 % 2) { /* guidance: uncond from the input too */
+        if (!(c->uncond_buf = malloc((mis + n) * sizeof(float) + 1)))
+            abort();
+        for (size_t j = 0; j < n; j++)
+            c->uncond_buf[mis + j] = take_float(r);
+        c->opts.uncond = c->uncond_buf + mis;
+        c->opts.guidance_scale = (float)(o / 384000 % 16) * 0.5f;
+    }
+    c->g.opts = opts ? &c->opts : NULL;
     for (int i = 0; i < api_inputs(f); i++) {
         if (!(c->in_buf[i] = malloc((mis + n) * sizeof(float) + 1)))
             abort();
@@ -176,10 +210,13 @@ static void free_call(fuzz_call *c)
 {
     for (int i = 0; i < API_MAX_IN; i++)
         free(c->in_buf[i]);
+    free(c->uncond_buf);
 }
 
-/* Runs c on build v into out (its optional outputs left out as in c). */
-static void run_on(const fuzz_call *c, dk_variant v, const outs *out)
+/* Runs c on build v into out (its optional outputs left out as in c). A
+ * valid input can only be refused for a step from alpha_bar = 0 that cannot
+ * be taken there: the status every build must give is *status. */
+static void run_on(const fuzz_call *c, dk_variant v, const outs *out, dk_status *status)
 {
     api_args g = c->g;
     for (int k = 0; k < api_outputs(c->f); k++)
@@ -191,8 +228,9 @@ static void run_on(const fuzz_call *c, dk_variant v, const outs *out)
     if (dk_variant_select(v) != DK_OK)
         abort();
     const dk_status st = c->f->call(&g);
-    if (st != DK_OK)
+    if ((st != DK_OK && st != DK_ERR_ZERO_SNR) || (*status != (dk_status)-1 && st != *status))
         fail(c, dk_status_str(st), -1, 0);
+    *status = st;
 }
 
 static void compare(const fuzz_call *c, const outs *got_o, const outs *want_o, const char *what)
@@ -218,10 +256,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* 1. every build against its family's reference */
     outs ref[2] = {outs_new(&c), outs_new(&c)}, got = outs_new(&c);
     int have_ref[2] = {0, 0};
+    dk_status status = (dk_status)-1;
     for (int fam = 0; fam <= 1; fam++) {
         const dk_variant refv = fam ? DK_VARIANT_scalar_fma : DK_VARIANT_scalar_plain;
         if (dk_variant_runs(refv)) {
-            run_on(&c, refv, &ref[fam]);
+            run_on(&c, refv, &ref[fam], &status);
             have_ref[fam] = 1;
         }
     }
@@ -229,8 +268,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const int fam = dk_variant_get((dk_variant)v)->fused;
         if (!dk_variant_runs((dk_variant)v) || !have_ref[fam])
             continue;
-        run_on(&c, (dk_variant)v, &got);
-        compare(&c, &got, &ref[fam], dk_variant_get((dk_variant)v)->name);
+        run_on(&c, (dk_variant)v, &got, &status);
+        if (status == DK_OK)
+            compare(&c, &got, &ref[fam], dk_variant_get((dk_variant)v)->name);
+    }
+    if (status != DK_OK) { /* refused alike by every build: nothing more to compare */
+        outs_free(&ref[0]);
+        outs_free(&ref[1]);
+        outs_free(&got);
+        free_call(&c);
+        return 0;
     }
     const dk_variant best = dk_variant_of_isa(dk_isa_active());
     const outs *whole = &ref[dk_variant_get(best)->fused];
@@ -244,10 +291,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (int part = 0; part < 2; part++) {
             api_args g = c.g;
             const size_t first = part ? cut : 0, count = part ? units - cut : cut, at = first * per;
+            dk_step_opts part_opts;
             if (api_is_flat(f))
                 g.dim = g.n = count;
             else
                 g.t = c.t + first, g.rows = count;
+            if (g.t_prev)
+                g.t_prev = c.t_prev + first;
+            if (g.opts) { /* the guidance input, split as the others */
+                part_opts = *g.opts;
+                if (part_opts.uncond)
+                    part_opts.uncond += at;
+                g.opts = &part_opts;
+            }
             for (int i = 0; i < api_inputs(f); i++)
                 g.in[i] = c.g.in[i] ? c.g.in[i] + at : NULL;
             for (int k = 0; k < api_outputs(f); k++)

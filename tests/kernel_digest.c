@@ -4,8 +4,8 @@
  * qemu-x86_64 -cpu <model> with the native ones.
  *
  * Every build this CPU runs computes every kernel of kernel_list.h with
- * every parameter set its row reads (predictions, clip, optional arrays,
- * noise offsets), at several lengths, on inputs with NaN, Inf, +-0,
+ * every parameter set its row reads (modes, clamps, optional arrays, noise
+ * offsets), at several lengths, on inputs with NaN, Inf, +-0,
  * subnormal and huge values among them. The builds of one family must agree
  * (the program fails otherwise); it prints one line per family and kernel:
  *   <family> <kernel> <hash of every output bit, NaN as one NaN>
@@ -22,6 +22,7 @@
 #define N_MAX 1000
 
 static float inputs[DK_MAX_IN][N_MAX], outputs[DK_MAX_OUT][N_MAX];
+static dk_step_coefs coefs[3]; /* no clamp, a clip, a threshold: fixed by the seed */
 
 /* FNV-1a over the output bits; every NaN hashes as the same NaN, since the
  * contract leaves NaN sign and payload open. */
@@ -46,13 +47,12 @@ static uint64_t digest(const dk_kernels *k, dk_kernel_id id, const dk_kernel_des
     for (unsigned absent = 0; absent <= d->optional; absent++) {
         if (absent & ~d->optional)
             continue;
-        for (int pred = 0; pred < (u & DK_USES_PRED ? DK_PRED_COUNT : 1); pred++)
-            for (int clip = 0; clip < (u & DK_USES_CLIP ? 2 : 1); clip++)
+        for (int mode = 0; mode < d->modes; mode++)
+            for (int clamp = 0; clamp < (u & DK_USES_CLIP ? 3 : 1); clamp++)
                 for (size_t o = 0; o < (u & DK_USES_NOISE ? sizeof offsets / sizeof offsets[0] : 1); o++)
                     for (size_t l = 0; l < sizeof lengths / sizeof lengths[0]; l++) {
-                        dk_kargs a = {.c = test_step_coefs(0.012, 0.37, clip ? 1.25f : INFINITY),
-                                      .pred = (dk_prediction)pred,
-                                      .noise = {0x243f6a8885a308d3ull, 7, offsets[o]}};
+                        dk_kargs a = {
+                            .c = coefs[clamp], .mode = mode, .noise = {0x243f6a8885a308d3ull, 7, offsets[o]}};
                         for (int i = 0; i < d->inputs; i++)
                             a.in[i] = absent >> i & 1 ? NULL : inputs[i];
                         for (int j = 0; j < d->outputs; j++) {
@@ -72,6 +72,8 @@ int main(void)
     dk_test_set_seed(20261122);
     for (int i = 0; i < DK_MAX_IN; i++)
         dk_rand_fill_special(inputs[i], N_MAX, 2.0);
+    for (int clamp = 0; clamp < 3; clamp++)
+        coefs[clamp] = test_step_coefs(clamp);
     for (int family = 0; family <= 1; family++) {
         const char *fam = family ? "fused" : "plain";
         for (int id = 0; id < DK_KERNEL_COUNT; id++) {

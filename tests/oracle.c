@@ -1,10 +1,13 @@
 #include "oracle.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "noise_ref.h"
+
+#define U 0x1p-24 /* the unit of the error bounds */
 
 static double *alloc_doubles(size_t n)
 {
@@ -60,6 +63,21 @@ oracle_schedule oracle_schedule_from(const double *betas, int T)
     return finish(s);
 }
 
+oracle_schedule oracle_schedule_rescaled(const oracle_schedule *o)
+{
+    /* Lin et al. 2024, Algorithm 1: sqrt(abar) - sqrt(abar_T), scaled back
+     * to sqrt(abar_1) at t = 1 */
+    oracle_schedule s = {o->T, alloc_doubles((size_t)o->T + 1), alloc_doubles((size_t)o->T + 1)};
+    const double first = sqrt(o->ab[1]), last = sqrt(o->ab[o->T]);
+    s.ab[0] = 1.0;
+    for (int t = 1; t <= o->T; t++) {
+        const double r = (sqrt(o->ab[t]) - last) * first / (first - last);
+        s.ab[t] = t == o->T ? 0.0 : r * r;
+        s.beta[t] = 1.0 - s.ab[t] / s.ab[t - 1];
+    }
+    return s;
+}
+
 void oracle_schedule_free(oracle_schedule *s)
 {
     free(s->beta);
@@ -84,151 +102,367 @@ double oracle_normal(uint64_t seed, uint64_t stream, uint64_t e, double *radius)
     return *radius * (e % 2 ? sin(angle) : cos(angle));
 }
 
-/* ---- the mixing steps ---- */
+/* ---- the calls ---- */
 
-static double row_t(const api_args *g, size_t i) { return g->t[i / g->dim]; }
+typedef enum call_kind { Q_SAMPLE, RANDN, Q_SAMPLE_RANDN, STEP } call_kind;
+typedef enum sampler { DDPM, DDIM, SDE, ODE } sampler;
 
-static void q_sample_value(const oracle_schedule *s, int t, double x0, double eps, oracle_value *v)
+struct oracle_call {
+    const api_args *g;
+    const oracle_schedule *s;
+    call_kind kind;
+    sampler smp;
+    int generated;         /* the step's noise is generated, not read from z */
+    dk_step_opts o;        /* the options, the defaults for NULL */
+    double *row_s, *row_m; /* thresholding: each row's s, and its largest x0 magnitude */
+};
+
+static const struct {
+    const char *name;
+    call_kind kind;
+    sampler smp;
+    int generated;
+} functions[] = {
+    {"dk_q_sample", Q_SAMPLE, DDPM, 0},
+    {"dk_randn", RANDN, DDPM, 0},
+    {"dk_q_sample_randn", Q_SAMPLE_RANDN, DDPM, 1},
+    {"dk_p_step", STEP, DDPM, 0},
+    {"dk_p_step_randn", STEP, DDPM, 1},
+    {"dk_ddim_step", STEP, DDIM, 0},
+    {"dk_ddim_step_randn", STEP, DDIM, 1},
+    {"dk_sde_step", STEP, SDE, 0},
+    {"dk_sde_step_randn", STEP, SDE, 1},
+    {"dk_ode_step", STEP, ODE, 0},
+};
+
+int oracle_has(const char *function)
 {
-    const double a = sqrt(s->ab[t]), b = sqrt(1.0 - s->ab[t]);
-    v->want = a * x0 + b * eps;
-    v->mag = fabs(a * x0) + fabs(b * eps);
-    v->largest = fmax(fmax(fabs(a * x0), fabs(b * eps)), fabs(v->want));
+    for (size_t i = 0; i < sizeof functions / sizeof functions[0]; i++)
+        if (strcmp(functions[i].name, function) == 0)
+            return 1;
+    return 0;
+}
+
+double oracle_tolerance(const oracle_value *v, int fused)
+{
+    return ((fused ? v->k_fused : v->k_plain) * v->mag + (fused ? v->extra_fused : v->extra_plain)) * U *
+               1.01 +
+           0x1p-149;
+}
+
+/* x0 and eps of a prediction as maps of (x, m): x0 = x0x x + x0m m,
+ * eps = ex x + em m; ab = alpha_bar_t. Written from the definitions:
+ * eps: x0 = (x - sqrt(1-ab) m) / sqrt(ab); sample: eps = (x - sqrt(ab) m) /
+ * sqrt(1-ab); v: x0 = sqrt(ab) x - sqrt(1-ab) m, eps = sqrt(ab) m +
+ * sqrt(1-ab) x; score: eps = -sqrt(1-ab) m. */
+typedef struct maps {
+    double x0x, x0m, ex, em;
+} maps;
+
+static maps maps_of(dk_prediction p, double ab)
+{
+    const double a = sqrt(ab), b = sqrt(1.0 - ab);
+    maps f = {0, 0, 0, 0};
+    if (p == DK_PRED_EPSILON) {
+        f.x0x = 1.0 / a, f.x0m = -b / a, f.ex = 0.0, f.em = 1.0;
+    } else if (p == DK_PRED_SAMPLE) {
+        f.x0x = 0.0, f.x0m = 1.0, f.ex = 1.0 / b, f.em = -a / b;
+    } else if (p == DK_PRED_V) {
+        f.x0x = a, f.x0m = -b, f.ex = b, f.em = a;
+    } else { /* score: eps = -b m, x0 = (x - b eps) / a */
+        f.ex = 0.0, f.em = -b;
+        f.x0x = 1.0 / a, f.x0m = b * b / a;
+    }
+    return f;
+}
+
+/* The guided model output m' of element i, and the sum of the magnitudes of
+ * its terms (w m, w u and u, as the kernel evaluates w (m - u) + u). */
+static double guided(const oracle_call *oc, size_t i, double *mag)
+{
+    const double m = oc->g->in[1][i];
+    if (!oc->o.uncond) {
+        *mag = fabs(m);
+        return m;
+    }
+    const double u = oc->o.uncond[i], w = oc->o.guidance_scale;
+    *mag = fabs(w) * (fabs(m) + fabs(u)) + fabs(u);
+    return u + w * (m - u);
+}
+
+static int compare_doubles(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Each row's dynamic threshold from its exact x0, by sorting (not the
+ * library's selection), and the row's largest x0 magnitude. */
+static void thresholds(oracle_call *oc)
+{
+    const api_args *g = oc->g;
+    const size_t dim = g->dim;
+    double *a = alloc_doubles(dim);
+    oc->row_s = alloc_doubles(g->rows), oc->row_m = alloc_doubles(g->rows);
+    for (size_t r = 0; r < g->rows; r++) {
+        const maps f = maps_of(oc->o.prediction, oc->s->ab[g->t[r]]);
+        double big = 0;
+        for (size_t j = 0; j < dim; j++) {
+            double mag;
+            const size_t i = r * dim + j;
+            const double m = guided(oc, i, &mag), x = g->in[0][i];
+            a[j] = fabs(f.x0x * x + f.x0m * m);
+            const double x0_mag = fabs(f.x0x * x) + fabs(f.x0m) * mag;
+            if (x0_mag > big) /* not fmax: aarch64 gcc 12's vectorizer dies on that reduction */
+                big = x0_mag;
+        }
+        qsort(a, dim, sizeof *a, compare_doubles);
+        const double pos = oc->o.threshold_ratio * (double)(dim - 1);
+        const size_t lo = (size_t)floor(pos), hi = lo + 1 < dim ? lo + 1 : lo;
+        const double q = a[lo] + (pos - (double)lo) * (a[hi] - a[lo]);
+        oc->row_s[r] = fmin(fmax(q, 1.0), oc->o.threshold_max);
+        oc->row_m[r] = big;
+    }
+    free(a);
+}
+
+oracle_call *oracle_begin(const api_spec *f, const api_args *g, const oracle_schedule *s, dk_status *expect)
+{
+    size_t which = sizeof functions / sizeof functions[0];
+    for (size_t i = 0; i < sizeof functions / sizeof functions[0]; i++)
+        if (strcmp(functions[i].name, f->name) == 0)
+            which = i;
+    if (which == sizeof functions / sizeof functions[0])
+        return NULL;
+    oracle_call *oc = calloc(1, sizeof *oc);
+    if (!oc)
+        abort();
+    oc->g = g, oc->s = s;
+    oc->kind = functions[which].kind;
+    oc->smp = functions[which].smp;
+    oc->generated = functions[which].generated;
+    if (g->opts)
+        oc->o = *g->opts;
+    /* x0 is lost at alpha_bar = 0 for epsilon and score; the SDE/ODE need
+     * ln(alpha_bar). (A loop that stops at the first: aarch64 gcc 12's
+     * vectorizer dies on it written as a reduction.) */
+    const int refused_at_zero =
+        oc->kind == STEP && (oc->smp == SDE || oc->smp == ODE || oc->o.prediction == DK_PRED_EPSILON ||
+                             oc->o.prediction == DK_PRED_SCORE);
+    *expect = DK_OK;
+    for (size_t r = 0; refused_at_zero && r < g->rows; r++)
+        if (s->ab[g->t[r]] == 0.0) {
+            *expect = DK_ERR_ZERO_SNR;
+            break;
+        }
+    if (oc->kind == STEP && oc->o.threshold_ratio > 0 && *expect == DK_OK && g->dim > 0)
+        thresholds(oc);
+    return oc;
+}
+
+void oracle_end(oracle_call *oc)
+{
+    if (!oc)
+        return;
+    free(oc->row_s);
+    free(oc->row_m);
+    free(oc);
+}
+
+/* The largest of the terms and the result. */
+static double largest_of(const double *terms, int n, double want)
+{
+    double big = fabs(want);
+    for (int i = 0; i < n; i++)
+        if (fabs(terms[i]) > big)
+            big = fabs(terms[i]);
+    return big;
+}
+
+static void q_sample_value(const oracle_call *oc, size_t i, double eps, oracle_value *v)
+{
+    const int t = oc->g->t[i / oc->g->dim];
+    const double a = sqrt(oc->s->ab[t]), b = sqrt(1.0 - oc->s->ab[t]), x0 = oc->g->in[0][i];
+    const double terms[2] = {a * x0, b * eps};
+    v->want = terms[0] + terms[1];
+    v->mag = fabs(terms[0]) + fabs(terms[1]);
+    v->largest = largest_of(terms, 2, v->want);
     v->k_fused = v->k_plain = 3; /* a, b * eps, the sum */
     v->form = "q_sample";
 }
 
-static void oracle_q_sample(const api_args *g, const oracle_schedule *s, int k, size_t i, oracle_value *v)
+/* The name of a step's form, kept for the program's life (error tables). */
+static const char *form_name(const char *sampler_name, const char *clamp, int guided_)
 {
-    (void)k;
-    q_sample_value(s, (int)row_t(g, i), g->in[0][i], g->in[1][i], v);
+    static char forms[64][64];
+    static int count;
+    char form[64];
+    snprintf(form, sizeof form, "%s, %s%s", sampler_name, clamp, guided_ ? ", guided" : "");
+    for (int k = 0; k < count; k++)
+        if (strcmp(forms[k], form) == 0)
+            return forms[k];
+    if (count == 64)
+        abort();
+    strcpy(forms[count], form);
+    return forms[count++];
 }
 
-/* The noise of element i in a call with noise, as a term of scale `scale`:
- * adds its error allowance to v. */
-static void add_noise_error(oracle_value *v, double scale, double radius)
+/* One element of a reverse step. */
+static void step_value(const oracle_call *oc, size_t i, oracle_value *v)
 {
-    v->mag += scale * radius;
-    v->k_fused += ORACLE_K_NORMAL;
-    v->k_plain += ORACLE_K_NORMAL;
-}
-
-static void oracle_randn(const api_args *g, const oracle_schedule *s, int k, size_t i, oracle_value *v)
-{
-    (void)s, (void)k;
-    double radius;
-    v->want = oracle_normal(g->noise.seed, g->noise.stream, g->noise.offset + i, &radius);
-    v->mag = v->largest = radius;
-    v->k_fused = v->k_plain = ORACLE_K_NORMAL;
-    v->form = "normal";
-}
-
-static void oracle_q_sample_randn(const api_args *g, const oracle_schedule *s, int k, size_t i,
-                                  oracle_value *v)
-{
-    if (k == 1) { /* eps_out: the noise itself */
-        oracle_randn(g, s, k, i, v);
-        return;
-    }
-    double radius;
-    const double z = oracle_normal(g->noise.seed, g->noise.stream, g->noise.offset + i, &radius);
-    const int t = (int)row_t(g, i);
-    q_sample_value(s, t, g->in[0][i], z, v);
-    v->mag -= fabs(sqrt(1.0 - s->ab[t]) * z); /* counted again, as b * radius */
-    add_noise_error(v, sqrt(1.0 - s->ab[t]), radius);
-    v->form = "q_sample_randn";
-}
-
-/* One element of p_step (z_or_nan: the noise, or NaN for none). */
-static void p_step_value(const oracle_schedule *s, int t, double xt, double m, double z,
-                         const dk_step_opts *o, oracle_value *v)
-{
-    const double beta = s->beta[t], alpha = 1.0 - beta;
-    const double ab = s->ab[t], ab_prev = s->ab[t - 1];
-    const double var = o->variance == DK_VAR_FIXED_LARGE ? beta : beta * (1.0 - ab_prev) / (1.0 - ab);
-    const double noise = isnan(z) || t == 1 ? 0.0 : sqrt(var) * z;
-
-    if (o->prediction == DK_PRED_EPSILON && !(o->clip > 0)) {
-        /* DDPM eq. 11: (x_t - beta / sqrt(1 - ab) eps) / sqrt(alpha) + sigma z */
-        const double k = beta / sqrt(1.0 - ab);
-        const double terms[3] = {xt / sqrt(alpha), k * m / sqrt(alpha), noise};
-        v->want = (xt - k * m) / sqrt(alpha) + noise;
-        v->mag = fabs(terms[0]) + fabs(terms[1]) + fabs(terms[2]);
-        v->largest = fmax(fmax(fabs(terms[0]), fabs(terms[1])), fmax(fabs(terms[2]), fabs(v->want)));
-        v->k_fused = 5; /* c_eps, c_out, inner fma, product, noise fma */
-        v->k_plain = 6;
-        v->form = "p_step, epsilon form";
-        return;
-    }
-    double x0, x0_mag, x0_terms[2];
-    if (o->prediction == DK_PRED_EPSILON) {
-        x0_terms[0] = xt / sqrt(ab), x0_terms[1] = sqrt(1.0 - ab) * m / sqrt(ab);
-        x0 = x0_terms[0] - x0_terms[1];
-    } else if (o->prediction == DK_PRED_V) {
-        x0_terms[0] = sqrt(ab) * xt, x0_terms[1] = sqrt(1.0 - ab) * m;
-        x0 = x0_terms[0] - x0_terms[1];
-    } else {
-        x0_terms[0] = m, x0_terms[1] = 0;
-        x0 = m;
-    }
-    x0_mag = fabs(x0_terms[0]) + fabs(x0_terms[1]);
-    if (o->clip > 0)
-        x0 = fmin(fmax(x0, -(double)o->clip), (double)o->clip);
-    /* posterior mean, DDPM eq. 7 */
-    const double c0 = beta * sqrt(ab_prev) / (1.0 - ab);
-    const double c1 = (1.0 - ab_prev) * sqrt(alpha) / (1.0 - ab);
-    v->want = c0 * x0 + c1 * xt + noise;
-    v->mag = c0 * x0_mag + fabs(c1 * xt) + fabs(noise);
-    v->largest = fmax(fmax(c0 * fabs(x0_terms[0]), c0 * fabs(x0_terms[1])),
-                      fmax(fmax(fabs(c1 * xt), fabs(noise)), fabs(v->want)));
-    v->k_fused = 7; /* r, s, inner, product, c0, mu, noise */
-    v->k_plain = 9;
-    v->form = "p_step, posterior form";
-}
-
-static const dk_step_opts default_opts = {DK_PRED_EPSILON, DK_VAR_FIXED_SMALL, 0.0f};
-
-static void oracle_p_step(const api_args *g, const oracle_schedule *s, int k, size_t i, oracle_value *v)
-{
-    (void)k;
-    const double z = g->in[2] ? g->in[2][i] : NAN;
-    p_step_value(s, (int)row_t(g, i), g->in[0][i], g->in[1][i], z, g->opts ? g->opts : &default_opts, v);
-}
-
-static void oracle_p_step_randn(const api_args *g, const oracle_schedule *s, int k, size_t i, oracle_value *v)
-{
-    (void)k;
-    const dk_step_opts *o = g->opts ? g->opts : &default_opts;
-    const int t = (int)row_t(g, i);
-    double radius = 0, z = NAN;
-    if (t > 1)
+    const api_args *g = oc->g;
+    const oracle_schedule *s = oc->s;
+    const dk_step_opts *o = &oc->o;
+    const size_t r = i / g->dim;
+    const int t = g->t[r], tp = oc->smp == DDPM ? t - 1 : g->t_prev[r];
+    const double ab = s->ab[t], ap = s->ab[tp], a = sqrt(ab), b = sqrt(1.0 - ab);
+    const double x = g->in[0][i];
+    double m_mag;
+    const double m = guided(oc, i, &m_mag);
+    const maps f = maps_of(o->prediction, ab);
+    const double x0 = o->prediction == DK_PRED_EPSILON  ? (x - b * m) / a
+                      : o->prediction == DK_PRED_SAMPLE ? m
+                      : o->prediction == DK_PRED_V      ? a * x - b * m
+                                                        : (x + b * b * m) / a;
+    const double eps = o->prediction == DK_PRED_EPSILON  ? m
+                       : o->prediction == DK_PRED_SAMPLE ? (x - a * m) / b
+                       : o->prediction == DK_PRED_V      ? a * m + b * x
+                                                         : -b * m;
+    /* the noise: z given, generated, or none */
+    double z = 0, radius = 0;
+    int have_z = 0;
+    if (oc->generated) {
         z = oracle_normal(g->noise.seed, g->noise.stream, g->noise.offset + i, &radius);
-    p_step_value(s, t, g->in[0][i], g->in[1][i], z, o, v);
-    if (t > 1) {
-        const double beta = s->beta[t];
-        const double var =
-            o->variance == DK_VAR_FIXED_LARGE ? beta : beta * (1.0 - s->ab[t - 1]) / (1.0 - s->ab[t]);
-        v->mag -= fabs(sqrt(var) * z); /* counted again, as sigma * radius */
-        add_noise_error(v, sqrt(var), radius);
-        v->form =
-            v->k_fused == 5 + ORACLE_K_NORMAL ? "p_step_randn, epsilon form" : "p_step_randn, posterior form";
+        have_z = 1;
+    } else if (g->in[2] && oc->smp != ODE) {
+        z = g->in[2][i];
+        have_z = 1;
     }
+    /* the clamp */
+    const int thr = o->threshold_ratio > 0, clamped = thr || o->clip > 0;
+    const double S = thr ? oc->row_s[r] : 1.0, c = thr ? S : o->clip;
+    const double x0c = clamped ? fmin(fmax(x0, -c), c) / S : x0;
+    /* the result, and its coefficients as the kernel evaluates it:
+     * linear: ax x + am m' + sigma z; through x0: a0 x0c + ax x + am m' + sigma z */
+    double want, sigma = 0, a0 = 0, ax, am;
+    /* the sums of |terms| of the coefficients the library folds in double:
+     * their own rounding, relative to these, is below 2^-53 per operation */
+    double a0_parts = 0, ax_parts = 0, am_parts = 0;
+    int noisy;
+    const char *name;
+    if (oc->smp == DDPM) {
+        const double beta = s->beta[t];
+        const double c0 = beta * sqrt(ap) / (1.0 - ab), c1 = (1.0 - ap) * sqrt(1.0 - beta) / (1.0 - ab);
+        sigma = sqrt(o->variance == DK_VAR_FIXED_LARGE ? beta : beta * (1.0 - ap) / (1.0 - ab));
+        noisy = have_z && t > 1;
+        want = c0 * x0c + c1 * x + (noisy ? sigma * z : 0.0); /* DDPM eq. 7 */
+        a0 = c0, ax = clamped ? c1 : c0 * f.x0x + c1, am = clamped ? 0.0 : c0 * f.x0m;
+        ax_parts = fabs(c0 * f.x0x) + c1;
+        name = "p_step";
+    } else if (oc->smp == DDIM) {
+        /* DDIM eq. 16, sigma = eta sqrt((1 - ap) / (1 - ab)) sqrt(1 - ab / ap), and
+         * the direction's sqrt(1 - ap - sigma^2), written so that no
+         * cancellation leaves a spurious root where it is 0 (eta = 1, ab = 0):
+         * 1 - ap - sigma^2 = (1 - ap) (ab (1 - ap) + (1 - eta^2)(ap - ab)) / (ap (1 - ab)) */
+        double dir2 = 1.0 - ap;
+        if (tp != t) {
+            const double eta = o->eta;
+            sigma = eta * sqrt((1.0 - ap) / (1.0 - ab)) * sqrt((ap - ab) / ap);
+            dir2 = (1.0 - ap) * (ab * (1.0 - ap) + (1.0 - eta * eta) * (ap - ab)) / (ap * (1.0 - ab));
+        }
+        const double dir = sqrt(dir2);
+        const double eps_dir = o->recompute_eps && clamped ? (x - a * x0c) / b : eps;
+        noisy = have_z && sigma != 0;
+        want = sqrt(ap) * x0c + dir * eps_dir + (noisy ? sigma * z : 0.0); /* DDIM eq. 12 */
+        if (!clamped)
+            a0 = 0, ax = sqrt(ap) * f.x0x + dir * f.ex, am = sqrt(ap) * f.x0m + dir * f.em;
+        else if (o->recompute_eps)
+            a0 = sqrt(ap) - dir * a / b, ax = dir / b, am = 0;
+        else
+            a0 = sqrt(ap), ax = dir * f.ex, am = dir * f.em;
+        a0_parts = sqrt(ap) + dir * a / b;
+        ax_parts = fabs(sqrt(ap) * f.x0x) + fabs(dir * f.ex) + dir / b;
+        am_parts = fabs(sqrt(ap) * f.x0m) + fabs(dir * f.em);
+        name = "ddim_step";
+    } else { /* Song et al. 2021, VP: B = ln(ap / ab), score = -eps / sqrt(1 - ab) */
+        const double B = log(ap / ab), k = oc->smp == SDE ? B : B / 2.0, score = -eps / b;
+        sigma = oc->smp == SDE ? sqrt(B) : 0.0;
+        noisy = have_z && sigma != 0;
+        want = (1.0 + B / 2.0) * x + k * score + (noisy ? sigma * z : 0.0);
+        ax = 1.0 + B / 2.0 - k * f.ex / b, am = -k * f.em / b;
+        ax_parts = 1.0 + B / 2.0 + fabs(k * f.ex / b);
+        name = oc->smp == SDE ? "sde_step" : "ode_step";
+    }
+    const double nz = noisy ? fabs(sigma * z) : 0.0;
+    /* the magnitudes of the terms as evaluated: the x0 terms through the
+     * clamp and the scale 1/S, the direct ones, the noise */
+    const double x0_mag = (fabs(f.x0x * x) + fabs(f.x0m) * m_mag) / S;
+    /* the largest term, for the ulp figures: the x0 terms, the guidance
+     * terms inside m', the direct ones, the noise */
+    const double terms[6] = {clamped ? a0 * f.x0x * x / S : 0.0,
+                             clamped ? a0 * f.x0m * m_mag / S : 0.0,
+                             clamped ? a0 * x0c : 0.0,
+                             ax * x,
+                             am * m_mag,
+                             nz};
+    v->want = want;
+    v->mag = (clamped ? fabs(a0) * x0_mag : 0.0) + fabs(ax * x) + fabs(am) * m_mag + nz;
+    v->largest = largest_of(terms, 6, want);
+    /* roundings on the longest path of a term (kernels.h): the coefficient,
+     * the products and fmas after it (a plain fma rounds twice), guidance
+     * 2 (fused) or 3 (plain) on m', the threshold's scale 2 */
+    const int guide = o->uncond != NULL;
+    if (!clamped) {
+        v->k_fused = 4 + 2 * guide, v->k_plain = 4 + 3 * guide;
+    } else {
+        v->k_fused = 6 + 2 * thr + 2 * guide, v->k_plain = 7 + 2 * thr + 3 * guide;
+    }
+    v->extra_fused = v->extra_plain = 0;
+    if (thr) { /* s itself is off by at most the largest x0 error of the row */
+        const double rel = oc->row_m[r] / S / S;
+        v->extra_fused = fabs(a0 * x0c) * S * (3 + 2 * guide) * rel;
+        v->extra_plain = fabs(a0 * x0c) * S * (3 + 3 * guide) * rel;
+    }
+    /* each coefficient folded in double through a few operations, 8 at most,
+     * each within 2^-53 (2^-29 units) of the sum of its terms */
+    const double fold = 8 * 0x1p-29 * (a0_parts * x0_mag + ax_parts * fabs(x) + am_parts * m_mag);
+    v->extra_fused += fold;
+    v->extra_plain += fold;
+    if (noisy && oc->generated) { /* the normal's own error, in units of its radius */
+        v->extra_fused += ORACLE_K_NORMAL * sigma * radius;
+        v->extra_plain += ORACLE_K_NORMAL * sigma * radius;
+    }
+    v->form = form_name(name, thr ? "threshold" : clamped ? "clip" : "linear", guide);
 }
 
-oracle_fn oracle_for(const char *function)
+void oracle_value_of(oracle_call *oc, int k, size_t i, oracle_value *v)
 {
-    static const struct {
-        const char *name;
-        oracle_fn fn;
-    } table[] = {
-        {"dk_q_sample", oracle_q_sample},
-        {"dk_p_step", oracle_p_step},
-        {"dk_randn", oracle_randn},
-        {"dk_q_sample_randn", oracle_q_sample_randn},
-        {"dk_p_step_randn", oracle_p_step_randn},
-    };
-    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
-        if (strcmp(table[i].name, function) == 0)
-            return table[i].fn;
-    return NULL;
+    memset(v, 0, sizeof *v);
+    double radius;
+    switch (oc->kind) {
+    case Q_SAMPLE:
+        q_sample_value(oc, i, oc->g->in[1][i], v);
+        break;
+    case RANDN:
+    case Q_SAMPLE_RANDN: {
+        const double z =
+            oracle_normal(oc->g->noise.seed, oc->g->noise.stream, oc->g->noise.offset + i, &radius);
+        if (oc->kind == RANDN || k == 1) { /* the normal itself (eps_out) */
+            v->want = z;
+            v->mag = v->largest = radius;
+            v->k_fused = v->k_plain = ORACLE_K_NORMAL;
+            v->form = "normal";
+            break;
+        }
+        q_sample_value(oc, i, z, v);
+        const double b = sqrt(1.0 - oc->s->ab[oc->g->t[i / oc->g->dim]]);
+        v->extra_fused = v->extra_plain = ORACLE_K_NORMAL * b * radius;
+        v->form = "q_sample_randn";
+        break;
+    }
+    case STEP:
+    default:
+        step_value(oc, i, v);
+        break;
+    }
 }

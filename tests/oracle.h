@@ -20,24 +20,37 @@ oracle_schedule oracle_schedule_make(dk_beta_schedule kind, int T, double beta_s
 oracle_schedule oracle_schedule_from(const double *betas, int T);
 void oracle_schedule_free(oracle_schedule *s);
 
+/* Lin et al. 2024's zero-terminal-SNR rescaling of o, written from the paper. */
+oracle_schedule oracle_schedule_rescaled(const oracle_schedule *o);
+
 /* What one output element should be, and how far a float evaluation may be
- * from it: |got - want| <= k * 2^-24 * mag, k by family. The k count the
- * roundings on the longest path of a term, coefficient rounding included
- * (first order); the tests allow 1% more for second-order terms. */
+ * from it: |got - want| <= (k * mag + extra) * 2^-24, k and extra by family
+ * (oracle_tolerance). k counts the roundings on the longest path of a term,
+ * coefficient rounding included (first order: the tests allow 1% more);
+ * extra is what is not a rounding of a term (a normal's own error, a
+ * threshold computed from float values). */
 typedef struct oracle_value {
     double want;    /* the exact value */
-    double mag;     /* the error scale: the sum of |terms| as evaluated; for noise, its radius */
+    double mag;     /* the sum of |terms| as evaluated; for a normal, its radius */
     double largest; /* the largest |term| (or |want| if larger), to report errors in ulp */
     double k_fused, k_plain;
+    double extra_fused, extra_plain;
     const char *form; /* the expression, to group errors by */
 } oracle_value;
 
-/* The value of output k, element i, of the call g of a function of
- * api_list.h on the schedule os. */
-typedef void (*oracle_fn)(const api_args *g, const oracle_schedule *os, int k, size_t i, oracle_value *v);
+typedef struct oracle_call oracle_call;
 
-/* The oracle of a function of api_list.h; NULL if it has none. */
-oracle_fn oracle_for(const char *function);
+/* 1 if the oracle knows the function of api_list.h. */
+int oracle_has(const char *function);
+/* The oracle of call g of function f on the schedule os (NULL if it has
+ * none); *expect gets the status the call must return: DK_OK, or
+ * DK_ERR_ZERO_SNR for a step the schedule cannot take. */
+oracle_call *oracle_begin(const api_spec *f, const api_args *g, const oracle_schedule *os, dk_status *expect);
+/* The value of output k, element i. */
+void oracle_value_of(oracle_call *oc, int k, size_t i, oracle_value *v);
+void oracle_end(oracle_call *oc);
+/* The allowed |got - want| for a family. */
+double oracle_tolerance(const oracle_value *v, int fused);
 
 /* The standard normal of element index e of (seed, stream), in double from
  * the spec's uniforms (doc/noise.md); *radius gets its Box-Muller radius. */

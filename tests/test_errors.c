@@ -44,18 +44,23 @@ static size_t marked(const float *p, size_t n)
 /* A good call of f: its arrays in their own slots, valid data. */
 typedef struct good_call {
     api_args g;
-    int32_t t[ROWS];
+    int32_t t[ROWS], t_prev[ROWS];
     dk_step_opts opts;
 } good_call;
+
+/* The guidance input lives in the slot after the outputs'. */
+#define UNCOND_SLOT (API_MAX_IN + API_MAX_OUT)
 
 static void good_call_init(good_call *c, const api_spec *f, const dk_schedule *s)
 {
     memset(c, 0, sizeof *c);
     const int32_t T = dk_schedule_steps(s), lo = (int32_t)api_t_min(f);
-    const int32_t t[ROWS] = {lo, lo + 1, T, T};
+    const int32_t t[ROWS] = {lo, lo + 1, T, T}, t_prev[ROWS] = {0, lo, T - 1, T};
     memcpy(c->t, t, sizeof t);
+    memcpy(c->t_prev, t_prev, sizeof t_prev);
     c->g.s = s;
     c->g.t = c->t;
+    c->g.t_prev = api_role_of(f, ROLE_TPREV) ? c->t_prev : NULL;
     c->g.rows = api_is_flat(f) ? 1 : ROWS;
     c->g.dim = api_is_flat(f) ? N : DIM;
     c->g.n = N;
@@ -66,8 +71,9 @@ static void good_call_init(good_call *c, const api_spec *f, const dk_schedule *s
     for (int k = 0; k < api_outputs(f); k++)
         c->g.out[k] = slot(API_MAX_IN + k);
     c->g.noise = (dk_noise){1, 2, 3};
-    c->opts = (dk_step_opts){DK_PRED_EPSILON, DK_VAR_FIXED_SMALL, 0.0f};
-    c->g.opts = api_role_of(f, ROLE_OPTS) ? &c->opts : NULL;
+    c->opts = (dk_step_opts){.prediction = DK_PRED_EPSILON};
+    c->g.opts = api_opts_role(f) ? &c->opts : NULL;
+    dk_rand_fill(slot(UNCOND_SLOT), N, 1.0);
 }
 
 /* Calls f with g: the status must be want, and (for an error) no output
@@ -104,6 +110,10 @@ static void check_pointers(const api_spec *f, const good_call *good)
             g.t = NULL;
             expect(f, &g, DK_ERR_NULL_POINTER, what);
             break;
+        case ROLE_TPREV:
+            g.t_prev = NULL;
+            expect(f, &g, DK_ERR_NULL_POINTER, what);
+            break;
         case ROLE_IN:
             g.in[r->index] = NULL;
             expect(f, &g, DK_ERR_NULL_POINTER, what);
@@ -122,6 +132,7 @@ static void check_pointers(const api_spec *f, const good_call *good)
             expect(f, &g, DK_OK, what);
             break;
         case ROLE_OPTS:
+        case ROLE_OPTS_FLOW:
             g.opts = NULL;
             expect(f, &g, DK_OK, "opts NULL (the defaults)");
             break;
@@ -148,7 +159,13 @@ static void check_values(const api_spec *f, const good_call *good)
         }
         g = good->g;
         /* zero elements: nothing is read, but every t is still checked */
-        api_args empty = {.s = g.s, .t = good->t, .rows = ROWS, .dim = 0, .opts = g.opts, .noise = g.noise};
+        api_args empty = {.s = g.s,
+                          .t = good->t,
+                          .t_prev = g.t_prev,
+                          .rows = ROWS,
+                          .dim = 0,
+                          .opts = g.opts,
+                          .noise = g.noise};
         expect(f, &empty, DK_OK, "dim = 0, arrays NULL");
         int32_t t_bad[ROWS] = {lo, lo, T + 1, lo};
         empty.t = t_bad;
@@ -177,25 +194,60 @@ static void check_values(const api_spec *f, const good_call *good)
         g.noise.offset = UINT64_MAX - N; /* the last index is 2^64 - 1 */
         expect(f, &g, DK_OK, "noise indices up to 2^64 - 1");
     }
-    if (api_role_of(f, ROLE_OPTS)) {
+    if (api_role_of(f, ROLE_TPREV)) {
+        const int32_t bad[] = {-1, lo + 2, T + 1, INT32_MIN};
+        for (size_t b = 0; b < sizeof bad / sizeof bad[0]; b++) {
+            int32_t t_prev[ROWS];
+            memcpy(t_prev, good->t_prev, sizeof t_prev);
+            t_prev[b % 2] = bad[b]; /* rows 0 and 1: t = lo and lo + 1 */
+            g = good->g;
+            g.t_prev = t_prev;
+            char what[64];
+            snprintf(what, sizeof what, "t_prev[%zu] = %d, t = %d", b % 2, (int)bad[b], (int)good->t[b % 2]);
+            expect(f, &g, DK_ERR_TIMESTEP_PREV, what);
+        }
+    }
+    const api_role *opts = api_opts_role(f);
+    if (opts) {
+        const float *u = slot(UNCOND_SLOT);
+        const int flow = opts->kind == ROLE_OPTS_FLOW;
         const struct {
             dk_step_opts o;
             dk_status want;
             const char *what;
-        } bad[] = {
-            {{(dk_prediction)DK_PRED_COUNT, DK_VAR_FIXED_SMALL, 0},
-             DK_ERR_PREDICTION,
-             "prediction = DK_PRED_COUNT"},
-            {{(dk_prediction)-1, DK_VAR_FIXED_SMALL, 0}, DK_ERR_PREDICTION, "prediction = -1"},
-            {{DK_PRED_EPSILON, (dk_variance)DK_VAR_COUNT, 0}, DK_ERR_VARIANCE, "variance = DK_VAR_COUNT"},
-            {{DK_PRED_EPSILON, (dk_variance)-1, 0}, DK_ERR_VARIANCE, "variance = -1"},
-            {{DK_PRED_EPSILON, DK_VAR_FIXED_SMALL, -1.0f}, DK_ERR_CLIP, "clip < 0"},
-            {{DK_PRED_SAMPLE, DK_VAR_FIXED_SMALL, NAN}, DK_ERR_CLIP, "clip NaN"},
+        } cases[] = {
+            {{.prediction = (dk_prediction)DK_PRED_COUNT}, DK_ERR_PREDICTION, "prediction = DK_PRED_COUNT"},
+            {{.prediction = (dk_prediction)-1}, DK_ERR_PREDICTION, "prediction = -1"},
+            {{.variance = (dk_variance)DK_VAR_COUNT}, DK_ERR_VARIANCE, "variance = DK_VAR_COUNT"},
+            {{.variance = (dk_variance)-1}, DK_ERR_VARIANCE, "variance = -1"},
+            {{.clip = -1.0f}, DK_ERR_CLIP, "clip < 0"},
+            {{.prediction = DK_PRED_SAMPLE, .clip = NAN}, DK_ERR_CLIP, "clip NaN"},
+            {{.clip = 1.0f, .threshold_ratio = 0.9f, .threshold_max = 2.0f},
+             DK_ERR_CLIP,
+             "clip together with thresholding"},
+            {{.clip = 1.0f}, flow ? DK_ERR_CLIP : DK_OK, flow ? "clip for an SDE/ODE step" : "clip 1"},
+            {{.eta = -0.1f}, DK_ERR_ETA, "eta < 0"},
+            {{.eta = 1.5f}, DK_ERR_ETA, "eta > 1"},
+            {{.eta = NAN}, DK_ERR_ETA, "eta NaN"},
+            {{.eta = 1.0f, .recompute_eps = 1}, DK_OK, "eta 1, recompute_eps"},
+            {{.threshold_ratio = -0.1f}, DK_ERR_THRESHOLD, "threshold_ratio < 0"},
+            {{.threshold_ratio = 1.0f, .threshold_max = 2.0f}, DK_ERR_THRESHOLD, "threshold_ratio = 1"},
+            {{.threshold_ratio = NAN}, DK_ERR_THRESHOLD, "threshold_ratio NaN"},
+            {{.threshold_ratio = 0.9f, .threshold_max = 0.5f}, DK_ERR_THRESHOLD, "threshold_max < 1"},
+            {{.threshold_ratio = 0.9f, .threshold_max = NAN}, DK_ERR_THRESHOLD, "threshold_max NaN"},
+            {{.threshold_ratio = 0.9f, .threshold_max = 2.0f},
+             flow ? DK_ERR_THRESHOLD : DK_OK,
+             flow ? "thresholding for an SDE/ODE step" : "thresholding"},
+            {{.guidance_scale = 2.0f}, DK_ERR_GUIDANCE, "guidance_scale set, uncond NULL"},
+            {{.uncond = u, .guidance_scale = INFINITY}, DK_ERR_GUIDANCE, "guidance_scale Inf"},
+            {{.uncond = u, .guidance_scale = NAN}, DK_ERR_GUIDANCE, "guidance_scale NaN"},
+            {{.uncond = u, .guidance_scale = 7.5f}, DK_OK, "guidance"},
+            {{.uncond = u}, DK_OK, "uncond with guidance_scale 0 (the unconditional output)"},
         };
-        for (size_t b = 0; b < sizeof bad / sizeof bad[0]; b++) {
+        for (size_t b = 0; b < sizeof cases / sizeof cases[0]; b++) {
             g = good->g;
-            g.opts = &bad[b].o;
-            expect(f, &g, bad[b].want, bad[b].what);
+            g.opts = &cases[b].o;
+            expect(f, &g, cases[b].want, cases[b].what);
         }
     }
 }
@@ -227,6 +279,27 @@ static void check_overlaps(const api_spec *f, const good_call *good)
             g.out[k] = g.out[j] + 1;
             snprintf(what, sizeof what, "%s overlaps %s", out, other);
             expect(f, &g, DK_ERR_OVERLAP, what);
+        }
+        if (api_opts_role(f)) { /* the guidance input is an input too */
+            api_args g = good->g;
+            dk_step_opts o = {.uncond = g.out[k], .guidance_scale = 2.0f};
+            g.opts = &o;
+            snprintf(what, sizeof what, "%s is uncond (in place)", out);
+            expect(f, &g, DK_OK, what);
+            o.uncond = g.out[k] + (N - 1);
+            snprintf(what, sizeof what, "uncond overlaps %s", out);
+            expect(f, &g, DK_ERR_OVERLAP, what);
+        }
+        if (api_role_of(f, ROLE_TPREV)) { /* t_prev inside an output */
+            api_args g = good->g;
+            mark(g.out[k], N);
+            int32_t *in_out = (int32_t *)(void *)(g.out[k] + N - 2);
+            memcpy(in_out, good->t_prev, ROWS * sizeof(int32_t));
+            g.t_prev = in_out;
+            const dk_status st = f->call(&g);
+            dk_check(st == DK_ERR_OVERLAP, "%s, t_prev inside %s: got %s", f->name, out, dk_status_str(st));
+            dk_check(marked(g.out[k], N - 2) == N - 2, "%s, t_prev inside %s: %s was written", f->name, out,
+                     out);
         }
         if (api_role_of(f, ROLE_T)) { /* the timesteps inside an output */
             api_args g = good->g;
@@ -332,6 +405,99 @@ static void check_isa_errors(void)
     dk_check(dk_isa_supported(DK_ISA_SCALAR), "scalar unsupported");
 }
 
+/* Zero terminal SNR: x0 is lost at alpha_bar_T = 0 for epsilon and score
+ * prediction, and the SDE and ODE cannot start there; v and sample
+ * prediction step on. */
+static void check_zero_snr(void)
+{
+    const double ab[4] = {0.9, 0.5, 0.1, 0.0};
+    dk_schedule *s = NULL;
+    dk_check(dk_schedule_from_alpha_bar(&s, ab, 4) == DK_OK, "from_alpha_bar with alpha_bar_T = 0");
+    if (!s)
+        return;
+    dk_check(dk_schedule_alpha_bar(s, 4) == 0.0 && dk_schedule_beta(s, 4) == 1.0,
+             "alpha_bar_T = 0, beta_T = 1");
+    for (size_t i = 0; i < api_spec_count; i++) {
+        const api_spec *f = &api_specs[i];
+        good_call good;
+        good_call_init(&good, f, s); /* t = {lo, lo + 1, T, T} */
+        if (!api_opts_role(f)) {
+            if (api_role_of(f, ROLE_T))
+                expect(f, &good.g, DK_OK, "t = T at zero SNR");
+            continue;
+        }
+        const int flow = api_opts_role(f)->kind == ROLE_OPTS_FLOW;
+        for (int p = 0; p < DK_PRED_COUNT; p++) {
+            api_args g = good.g;
+            const dk_step_opts o = {.prediction = (dk_prediction)p};
+            g.opts = &o;
+            const int refused = flow || p == DK_PRED_EPSILON || p == DK_PRED_SCORE;
+            char what[64];
+            snprintf(what, sizeof what, "t = T at zero SNR, prediction %d", p);
+            expect(f, &g, refused ? DK_ERR_ZERO_SNR : DK_OK, what);
+        }
+    }
+    dk_schedule_destroy(s);
+}
+
+static void check_alpha_bar_errors(void)
+{
+    static float sentinel_storage;
+    dk_schedule *s = (dk_schedule *)(void *)&sentinel_storage, *const sentinel = s;
+    const double good[3] = {0.9, 0.5, 0.1};
+    dk_check(dk_schedule_from_alpha_bar(NULL, good, 3) == DK_ERR_NULL_POINTER, "from_alpha_bar out NULL");
+    dk_check(dk_schedule_from_alpha_bar(&s, NULL, 3) == DK_ERR_NULL_POINTER, "from_alpha_bar NULL");
+    dk_check(dk_schedule_from_alpha_bar(&s, good, 0) == DK_ERR_STEPS, "from_alpha_bar T = 0");
+    const double bad[][3] = {{0.9, 0.9, 0.1}, {0.5, 0.9, 0.1},  {1.0, 0.5, 0.1},
+                             {0.9, 0.0, 0.0}, {0.9, 0.5, -0.1}, {0.9, NAN, 0.1}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        dk_check(dk_schedule_from_alpha_bar(&s, bad[i], 3) == DK_ERR_ALPHA_BAR, "from_alpha_bar bad %zu", i);
+    const double tiny[3] = {0.9, 1e-80, 1e-90}; /* decreasing, but 1/sqrt overflows a float */
+    dk_check(dk_schedule_from_alpha_bar(&s, tiny, 3) == DK_ERR_BETA, "from_alpha_bar too small");
+    dk_check(dk_schedule_rescale_zero_snr(NULL, sentinel) == DK_ERR_NULL_POINTER, "rescale out NULL");
+    dk_check(dk_schedule_rescale_zero_snr(&s, NULL) == DK_ERR_NULL_POINTER, "rescale s NULL");
+    dk_schedule *one = NULL;
+    dk_check(dk_schedule_create(&one, DK_BETA_LINEAR, 1, 0.1, 0.1) == DK_OK, "T = 1");
+    dk_check(dk_schedule_rescale_zero_snr(&s, one) == DK_ERR_STEPS, "rescale T = 1");
+    dk_schedule_destroy(one);
+    dk_check(s == sentinel, "a failed create wrote its output");
+}
+
+static void check_timesteps_errors(void)
+{
+    int32_t t[8], tp[8];
+    const int32_t mark_value = -12345;
+    for (int i = 0; i < 8; i++)
+        t[i] = tp[i] = mark_value;
+    const struct {
+        int32_t T, steps;
+        int spacing;
+        int32_t offset;
+        dk_status want;
+        const char *what;
+    } cases[] = {
+        {0, 1, DK_SPACING_LEADING, 0, DK_ERR_STEPS, "T = 0"},
+        {100, 0, DK_SPACING_LEADING, 0, DK_ERR_STEPS, "steps = 0"},
+        {5, 8, DK_SPACING_LEADING, 0, DK_ERR_STEPS, "steps > T"},
+        {100, 8, DK_SPACING_COUNT, 0, DK_ERR_SPACING, "spacing = DK_SPACING_COUNT"},
+        {100, 8, -1, 0, DK_ERR_SPACING, "spacing = -1"},
+        {100, 8, DK_SPACING_LEADING, -1, DK_ERR_TIMESTEP, "leading offset -1"},
+        {100, 8, DK_SPACING_LEADING, 20, DK_ERR_TIMESTEP, "leading offset past T"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const dk_status st =
+            dk_timesteps(cases[i].T, cases[i].steps, (dk_spacing)cases[i].spacing, cases[i].offset, 1, t, tp);
+        dk_check(st == cases[i].want, "dk_timesteps %s: got %s", cases[i].what, dk_status_str(st));
+    }
+    dk_check(dk_timesteps(100, 8, DK_SPACING_LEADING, 0, 1, NULL, tp) == DK_ERR_NULL_POINTER,
+             "timesteps t NULL");
+    dk_check(dk_timesteps(100, 8, DK_SPACING_LEADING, 0, 1, t, NULL) == DK_ERR_NULL_POINTER, "t_prev NULL");
+    dk_check(dk_timesteps(100, 8, DK_SPACING_LEADING, 0, 1, t, t + 3) == DK_ERR_OVERLAP, "t overlaps t_prev");
+    for (int i = 0; i < 8; i++)
+        dk_check(t[i] == mark_value && tp[i] == mark_value, "dk_timesteps wrote on error");
+    dk_check(dk_timesteps(100, 8, DK_SPACING_LEADING, 0, 1, t, tp) == DK_OK, "dk_timesteps good");
+}
+
 int main(void)
 {
     dk_schedule *s = NULL;
@@ -345,6 +511,9 @@ int main(void)
         check_function(&api_specs[i], s);
         printf("  %-20s %ld checks\n", api_specs[i].name, dk_test_checks - before);
     }
+    check_zero_snr();
+    check_alpha_bar_errors();
+    check_timesteps_errors();
     check_isa_errors();
     dk_schedule_destroy(s);
     return dk_test_finish("test_errors");

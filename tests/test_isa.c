@@ -1,7 +1,7 @@
 /* checkasm-style comparison of one kernel build with its family's scalar
  * reference, bit for bit (NaN as NaN: doc/numerics.md):
- * - every kernel of kernel_list.h, from its row: every prediction and clip
- *   it reads, every optional array present and absent, noise offsets on and
+ * - every kernel of kernel_list.h, from its row: every mode and clamp (none,
+ *   clip, threshold) it reads, every optional array present and absent, noise offsets on and
  *   off block boundaries and at the carry into the counter's high word;
  *   lengths 0 to 8 vector widths + 3, arrays flush against PROT_NONE guard
  *   pages on either side, misaligned starts inside canary-padded buffers,
@@ -33,7 +33,7 @@ static const dk_target *target;
 typedef struct kcase {
     dk_kernel_id id;
     dk_kernel_desc d;
-    dk_kargs args;   /* coefficients, prediction, noise; the arrays are set per layout */
+    dk_kargs args;   /* coefficients, mode, noise; the arrays are set per layout */
     unsigned absent; /* optional arrays left NULL, bits as dk_kernel_desc.optional */
     int alias_out;   /* out[alias_out] starts as a copy of in[alias_in] and replaces it; -1: none */
     int alias_in;
@@ -221,13 +221,6 @@ static void compare_all_layouts(kcase *c)
 static const uint64_t noise_offsets[] = {0, 1, 2, 3, 4 * 0xfffffffdull + 1};
 #define NOISE_OFFSETS (sizeof noise_offsets / sizeof noise_offsets[0])
 
-/* The coefficients of a real step of a random schedule. */
-static dk_step_coefs random_coefs(int clipped)
-{
-    return test_step_coefs(dk_rand_uniform(1e-4, 0.05), dk_rand_uniform(1e-4, 1.0),
-                           clipped ? 1.5f : INFINITY);
-}
-
 static void check_kernel(dk_kernel_id id)
 {
     kcase c = {.id = id, .alias_out = -1, .alias_in = -1};
@@ -235,24 +228,28 @@ static void check_kernel(dk_kernel_id id)
     if (!dk_checkasm_wants(c.d.name))
         return;
     const unsigned u = c.d.uses;
-    const int preds = u & DK_USES_PRED ? DK_PRED_COUNT : 1, clips = u & DK_USES_CLIP ? 2 : 1;
+    const int clamps = u & DK_USES_CLIP ? 3 : 1; /* none, a clip, a threshold */
     const size_t offsets = u & DK_USES_NOISE ? NOISE_OFFSETS : 1;
+    /* With many other parameters, the noise offsets 0, 2 and the carry. */
+    const size_t offset_step = clamps * c.d.modes > 2 ? 2 : 1;
     /* every subset of the optional arrays absent */
     for (unsigned absent = 0; absent <= c.d.optional; absent++) {
         if (absent & ~c.d.optional)
             continue;
-        for (int pred = 0; pred < preds; pred++)
-            for (int clipped = 0; clipped < clips; clipped++)
-                for (size_t o = 0; o < offsets; o++) {
+        for (int mode = 0; mode < c.d.modes; mode++)
+            for (int clamp = 0; clamp < clamps; clamp++)
+                for (size_t o = 0; o < offsets; o += offset_step) {
                     c.absent = absent;
-                    c.args = (dk_kargs){.c = random_coefs(clipped), .pred = (dk_prediction)pred};
+                    c.args = (dk_kargs){.c = test_step_coefs(clamp), .mode = mode};
                     c.args.noise = (dk_noise){dk_rand_u64(), dk_rand_u64(), noise_offsets[o]};
                     int len = snprintf(c.label, sizeof c.label, "%s", c.d.name);
-                    if (u & DK_USES_PRED)
-                        len += snprintf(c.label + len, sizeof c.label - (size_t)len, " pred=%d", pred);
+                    if (c.d.modes > 1)
+                        len += snprintf(c.label + len, sizeof c.label - (size_t)len, " mode=%d", mode);
                     if (u & DK_USES_CLIP)
-                        len += snprintf(c.label + len, sizeof c.label - (size_t)len, " clip=%s",
-                                        clipped ? "1.5" : "none");
+                        len += snprintf(c.label + len, sizeof c.label - (size_t)len, " clamp=%s",
+                                        clamp == 2 ? "threshold"
+                                        : clamp    ? "clip"
+                                                   : "none");
                     if (u & DK_USES_NOISE)
                         len += snprintf(c.label + len, sizeof c.label - (size_t)len, " offset=%#llx",
                                         (unsigned long long)noise_offsets[o]);
@@ -278,8 +275,14 @@ static void check_function(const api_spec *f, const dk_schedule *s, size_t rows,
     api_case *ref = api_case_new(f, s, rows, dim), *test = api_case_new(f, s, rows, dim);
     const size_t n = ref->g.n;
     /* the same arguments, on arrays of their own */
-    if (!api_is_flat(f))
+    if (ref->t)
         memcpy(test->t, ref->t, rows * sizeof(int32_t));
+    if (ref->t_prev)
+        memcpy(test->t_prev, ref->t_prev, rows * sizeof(int32_t));
+    if (ref->uncond) {
+        dk_rand_fill_special(ref->uncond, n, 1.0);
+        memcpy(test->uncond, ref->uncond, n * sizeof(float));
+    }
     test->g.noise = ref->g.noise;
     for (int i = 0; i < api_inputs(f); i++) {
         dk_rand_fill_special(ref->in[i], n, 2.0);
@@ -287,7 +290,8 @@ static void check_function(const api_spec *f, const dk_schedule *s, size_t rows,
     }
     for (int o = 0; o < api_opts_count(f); o++)
         for (int in_place = 0; in_place <= (api_inputs(f) > 0); in_place++) {
-            ref->opts = test->opts = api_opts_at(o);
+            api_case_set_opts(ref, o);
+            test->opts = api_opts_at(f, o, test->uncond);
             if (in_place) { /* output 0 replaces input 0 */
                 memcpy(ref->out[0], ref->in[0], n * sizeof(float));
                 memcpy(test->out[0], ref->in[0], n * sizeof(float));
@@ -351,7 +355,7 @@ static void bench_kernels(void)
         dk_kernel_desc d;
         if (!dk_kernel_describe((dk_kernel_id)id, &d) || !dk_checkasm_wants(d.name))
             continue;
-        dk_kargs a = {.c = test_step_coefs(0.01, 0.5, 1.0f), .pred = DK_PRED_V, .noise = {1, 2, 0}};
+        dk_kargs a = {.c = test_step_coefs(1), .noise = {1, 2, 0}};
         for (int i = 0; i < d.inputs; i++)
             a.in[i] = arrays[i];
         for (int k = 0; k < d.outputs; k++)

@@ -260,8 +260,7 @@ static void check_function_partition(const api_spec *f, const dk_schedule *s, si
     api_case *c = api_case_new(f, s, rows, dim);
     const size_t n = c->g.n, units = api_is_flat(f) ? n : rows, per_unit = api_is_flat(f) ? 1 : dim;
     c->g.noise = random_noise((int)rand_below(8), n);
-    if (api_role_of(f, ROLE_OPTS))
-        c->opts = api_opts_at((int)rand_below((size_t)api_opts_count(f)));
+    api_case_set_opts(c, (int)rand_below((size_t)api_opts_count(f)));
     float *whole[API_MAX_OUT] = {0};
     ok(api_case_call(c), f->name);
     for (int k = 0; k < api_outputs(f); k++) {
@@ -274,11 +273,19 @@ static void check_function_partition(const api_spec *f, const dk_schedule *s, si
     for (size_t p = 0; p < pieces; p++) {
         const size_t at = cuts[p] * per_unit, count = cuts[p + 1] - cuts[p];
         api_args g = c->g;
+        dk_step_opts piece_opts;
         if (api_is_flat(f)) {
             g.dim = g.n = count;
         } else {
             g.t = c->t + cuts[p];
+            g.t_prev = c->t_prev ? c->t_prev + cuts[p] : NULL;
             g.rows = count;
+        }
+        if (g.opts) { /* the guidance input, split as the others */
+            piece_opts = *g.opts;
+            if (piece_opts.uncond)
+                piece_opts.uncond += at;
+            g.opts = &piece_opts;
         }
         for (int i = 0; i < api_inputs(f); i++)
             g.in[i] = c->in[i] + at;
@@ -336,15 +343,17 @@ static void check_twin(const api_spec *f, const dk_schedule *s, size_t rows, siz
     api_case *c = api_case_new(f, s, rows, dim);
     const size_t n = c->g.n;
     c->g.noise = random_noise((int)rand_below(8), n);
-    if (rows > 1 && c->t) /* a row at the smallest t (t = 1: no noise in p_step) and one above */
-        c->t[0] = (int32_t)(api_t_min(f) > 0 ? api_t_min(f) : 1),
+    if (rows > 1 && c->t) { /* a row at the smallest t (t = 1: no noise in p_step) and one above */
+        c->t[0] = (int32_t)(api_t_min(f) > 0 ? api_t_min(f) : 1);
         c->t[rows - 1] = 2 + (int32_t)rand_below(100);
+        api_case_fix_t_prev(c);
+    }
     float *noise = xmalloc(n * sizeof(float)), *twin_out[API_MAX_OUT];
     for (int k = 0; k < api_outputs(f); k++)
         twin_out[k] = xmalloc(n * sizeof(float));
     ok(dk_randn(c->g.noise, noise, n), "dk_randn");
     for (int o = 0; o < api_opts_count(f); o++) {
-        c->opts = api_opts_at(o);
+        api_case_set_opts(c, o);
         const api_args t = twin_args(f, &c->g, noise, twin_out);
         ok(twin->call(&t), twin->name);
         if (in_place) { /* output 0 replaces input 0 */

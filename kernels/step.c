@@ -1,0 +1,133 @@
+/* The reverse step kernels: one family for every sampler (DDPM, DDIM, SDE,
+ * ODE), driven by per-run coefficients (kernels.h), written once over the
+ * vector layer and compiled once per ISA. Each kernel specializes its loop
+ * for what a call has (guidance, noise, mode) so that the per-element work
+ * has no branch. */
+#include "philox.h"
+#include "step_math.h"
+#include "variant.h"
+
+/* ---- with z read from memory (or none) ---- */
+
+DK_INLINE void step_block(size_t at, size_t part, const step_consts *k, int x0_form, int mode, int guide,
+                          int noisy, const float *x, const float *m, const float *u, const float *z,
+                          float *out)
+{
+    const vf vx = vf_load_block(x + at, part), vm = vf_load_block(m + at, part);
+    const vf vu = guide ? vf_load_block(u + at, part) : vm;
+    vf r = step_mean(k, x0_form, mode, guide, vx, vm, vu);
+    if (noisy)
+        r = add_noise(k->sigma, vf_load_block(z + at, part), r);
+    vf_store_block(out + at, r, part);
+}
+
+#define STEP_LOOP(x0_form, mode, guide, noisy)                                                               \
+    DK_FOR_BLOCKS(n, step_block, &k, x0_form, mode, guide, noisy, x, m, u, z, out)
+
+/* x0_form is a constant at both call sites, and so is every case below. */
+DK_INLINE void step_any(size_t n, const dk_kargs *a, int x0_form)
+{
+    const float *x = a->in[0], *m = a->in[1], *u = a->in[2], *z = a->in[3];
+    float *out = a->out[0];
+    const step_consts k = step_consts_of(&a->c);
+    switch ((x0_form && a->mode) << 2 | (u != NULL) << 1 | (z != NULL)) {
+    case 0:
+        STEP_LOOP(x0_form, 0, 0, 0);
+        break;
+    case 1:
+        STEP_LOOP(x0_form, 0, 0, 1);
+        break;
+    case 2:
+        STEP_LOOP(x0_form, 0, 1, 0);
+        break;
+    case 3:
+        STEP_LOOP(x0_form, 0, 1, 1);
+        break;
+    case 4:
+        STEP_LOOP(x0_form, 1, 0, 0);
+        break;
+    case 5:
+        STEP_LOOP(x0_form, 1, 0, 1);
+        break;
+    case 6:
+        STEP_LOOP(x0_form, 1, 1, 0);
+        break;
+    default:
+        STEP_LOOP(x0_form, 1, 1, 1);
+        break;
+    }
+}
+
+void DK_FN(step)(size_t n, const dk_kargs *a) { step_any(n, a, 0); }
+void DK_FN(step_x0)(size_t n, const dk_kargs *a) { step_any(n, a, 1); }
+
+/* ---- |x0| for the thresholding quantile ---- */
+
+DK_INLINE void x0_abs_block(size_t at, size_t part, const step_consts *k, int guide, const float *x,
+                            const float *m, const float *u, float *out)
+{
+    const vf vx = vf_load_block(x + at, part);
+    vf vm = vf_load_block(m + at, part);
+    if (guide)
+        vm = guided(k, vm, vf_load_block(u + at, part));
+    vf_store_block(out + at, vf_abs(x0_of(k, vx, vm)), part);
+}
+
+void DK_FN(x0_abs)(size_t n, const dk_kargs *a)
+{
+    const float *x = a->in[0], *m = a->in[1], *u = a->in[2];
+    const step_consts k = step_consts_of(&a->c);
+    if (u)
+        DK_FOR_BLOCKS(n, x0_abs_block, &k, 1, x, m, u, a->out[0]);
+    else
+        DK_FOR_BLOCKS(n, x0_abs_block, &k, 0, x, m, u, a->out[0]);
+}
+
+/* ---- with z generated in registers ---- */
+
+DK_INLINE void step_randn_block(size_t at, size_t part, vf z, const step_consts *k, int x0_form, int mode,
+                                int guide, const float *x, const float *m, const float *u, float *out)
+{
+    const vf vx = vf_load_block(x + at, part), vm = vf_load_block(m + at, part);
+    const vf vu = guide ? vf_load_block(u + at, part) : vm;
+    vf_store_block(out + at, add_noise(k->sigma, z, step_mean(k, x0_form, mode, guide, vx, vm, vu)), part);
+}
+
+DK_INLINE void step_randn_block_ahead(size_t at, const step_consts *k, int x0_form, int mode, int guide,
+                                      const float *x, const float *m, const float *u, float *out)
+{
+    (void)k, (void)x0_form, (void)mode;
+    prefetch_chunk(x + at, 0);
+    prefetch_chunk(m + at, 0);
+    if (guide)
+        prefetch_chunk(u + at, 0);
+    prefetch_chunk(out + at, 1);
+}
+
+#define STEP_RANDN_LOOP(x0_form, mode, guide)                                                                \
+    DK_FOR_NOISE_BLOCKS(n, &key, a->noise.offset, step_randn_block, &k, x0_form, mode, guide, x, m, u, out)
+
+DK_INLINE void step_randn_any(size_t n, const dk_kargs *a, int x0_form)
+{
+    const float *x = a->in[0], *m = a->in[1], *u = a->in[2];
+    float *out = a->out[0];
+    const step_consts k = step_consts_of(&a->c);
+    const philox_key key = philox_key_of(a->noise.seed, a->noise.stream);
+    switch ((x0_form && a->mode) << 1 | (u != NULL)) {
+    case 0:
+        STEP_RANDN_LOOP(x0_form, 0, 0);
+        break;
+    case 1:
+        STEP_RANDN_LOOP(x0_form, 0, 1);
+        break;
+    case 2:
+        STEP_RANDN_LOOP(x0_form, 1, 0);
+        break;
+    default:
+        STEP_RANDN_LOOP(x0_form, 1, 1);
+        break;
+    }
+}
+
+void DK_FN(step_randn)(size_t n, const dk_kargs *a) { step_randn_any(n, a, 0); }
+void DK_FN(step_x0_randn)(size_t n, const dk_kargs *a) { step_randn_any(n, a, 1); }
