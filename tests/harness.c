@@ -83,6 +83,13 @@ uint64_t dk_test_seed(void)
     return seed;
 }
 
+double dk_test_scale(void)
+{
+    const char *env = getenv("DK_TEST_SCALE");
+    const double s = env ? strtod(env, NULL) : 1.0;
+    return s > 0 && s <= 1 ? s : 1.0;
+}
+
 static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
 uint64_t dk_rand_u64(void)

@@ -19,7 +19,11 @@ int dk_test_finish(const char *name);
 int dk_test_skip(const char *name, const char *why);
 
 /* ---- random numbers (xoshiro-style, seeded from DK_TEST_SEED or the clock) ---- */
-uint64_t dk_test_seed(void);          /* seeds once and prints the seed */
+uint64_t dk_test_seed(void); /* seeds once and prints the seed */
+/* DK_TEST_SCALE (default 1): the fraction of their random cases the long
+ * tests run; the emulated legs of scripts/test set 0.25, where every test
+ * runs 20 to 50 times slower. */
+double dk_test_scale(void);
 void dk_test_set_seed(uint64_t seed); /* before the first use: as DK_TEST_SEED */
 uint64_t dk_rand_u64(void);
 double dk_rand_uniform(double lo, double hi);

@@ -66,7 +66,8 @@ static void compare(const api_case *c, float *const *plain, oracle_call *oc)
 
 static void check_function(const api_spec *f, const dk_schedule *s, const oracle_schedule *os)
 {
-    enum { ROWS = 64, DIM = 512 };
+    enum { DIM = 512 };
+    const size_t ROWS = (size_t)(64 * dk_test_scale()) + 1;
     const int opts = api_opts_count(f), cases = opts < 8 ? 8 / opts : 1;
     float *plain[API_MAX_OUT] = {0};
     for (int k = 0; k < api_outputs(f); k++)

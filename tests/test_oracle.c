@@ -18,6 +18,7 @@
 #include "oracle.h"
 
 static int fused;
+static int reps = 4; /* random cases per schedule and function, times DK_TEST_SCALE */
 
 /* The worst error seen per (function, form), in units of 2^-24 * mag. */
 #define MAX_FORMS 256
@@ -102,7 +103,7 @@ static void check_kind(dk_beta_schedule kind, const char *name, int T, double b0
     if (!s)
         return;
     oracle_schedule os = oracle_schedule_make(kind, T, b0, b1);
-    check_schedule(label, s, &os, 4);
+    check_schedule(label, s, &os, reps);
     oracle_schedule_free(&os);
     dk_schedule_destroy(s);
 }
@@ -110,6 +111,7 @@ static void check_kind(dk_beta_schedule kind, const char *name, int T, double b0
 static void run(const dk_target *t)
 {
     fused = t->info->fused;
+    reps = (int)ceil(4 * dk_test_scale());
     for (size_t i = 0; i < api_spec_count; i++)
         dk_check(oracle_has(api_specs[i].name), "%s has no oracle function (tests/oracle.c)",
                  api_specs[i].name);
@@ -133,7 +135,7 @@ static void run(const dk_target *t)
             oracle_schedule os = oracle_schedule_rescaled(&ob);
             char label[64];
             snprintf(label, sizeof label, "zero-SNR scaled_linear T=%d", steps[i]);
-            check_schedule(label, s, &os, 4);
+            check_schedule(label, s, &os, reps);
             oracle_schedule_free(&ob);
             oracle_schedule_free(&os);
         }
