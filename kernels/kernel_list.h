@@ -34,6 +34,10 @@ DK_KERNEL(step_x0, "x m u? z? -> x_prev", DK_USES_CLIP | DK_MODES(2))
 /* |x0| of a row, for its thresholding quantile: |fma(kx, x, km * m')|. */
 DK_KERNEL(x0_abs, "x m u? -> a", 0)
 
+/* The values of a within [lo, hi] (never NaN), in order, then NaN to the
+ * end: the candidates of the quantile. No arithmetic. */
+DK_KERNEL(pack_within, "a -> packed", DK_USES_CLIP)
+
 /* Raw Philox4x32-10 words: word e is word e % 4 of block e / 4, the words
  * every noise kernel turns into normals (known-answer tests). */
 DK_KERNEL(philox, "-> words", DK_USES_NOISE | DK_WRITES_WORDS)

@@ -16,6 +16,11 @@
  *   vf_min(a, b)           a < b ? a : b   (x86 semantics: a NaN in b is
  *   vf_max(a, b)           a > b ? a : b    returned, so put the data in b)
  *   vf_sqrt(a)
+ *   vf_pack_within(dst, v, lo, hi)
+ *                          stores the lanes of v with lo <= v <= hi (never
+ *                          NaN) to dst in lane order, returns their count;
+ *                          writes a whole vector at dst (the lanes past the
+ *                          count are unspecified)
  *
  * DK_FUSED is 1 in the fused family (scalar-fma, AVX2, AVX-512, NEON), else 0.
  */

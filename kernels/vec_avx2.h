@@ -2,6 +2,8 @@
 #include <immintrin.h>
 #include <sleef.h>
 
+#include "pack_table.h"
+
 #define DK_W     8
 #define DK_FUSED 1
 
@@ -26,6 +28,21 @@ DK_INLINE vf vf_fma(vf a, vf b, vf c) { return _mm256_fmadd_ps(a, b, c); }
 DK_INLINE vf vf_min(vf a, vf b) { return _mm256_min_ps(a, b); }
 DK_INLINE vf vf_max(vf a, vf b) { return _mm256_max_ps(a, b); }
 DK_INLINE vf vf_sqrt(vf a) { return _mm256_sqrt_ps(a); }
+/* Each 128-bit half by pshufb (pack_table.h), the upper one stored after the
+ * lanes kept of the lower. */
+DK_INLINE size_t vf_pack_within(float *dst, vf v, vf lo, vf hi)
+{
+    const vf in = _mm256_and_ps(_mm256_cmp_ps(v, lo, _CMP_GE_OQ), _mm256_cmp_ps(v, hi, _CMP_LE_OQ));
+    const unsigned mask = (unsigned)_mm256_movemask_ps(in), low = mask & 15u, high = mask >> 4;
+    const __m128i v_low = _mm_castps_si128(_mm256_castps256_ps128(v));
+    const __m128i v_high = _mm_castps_si128(_mm256_extractf128_ps(v, 1));
+    _mm_storeu_si128((__m128i *)dst,
+                     _mm_shuffle_epi8(v_low, _mm_loadu_si128((const __m128i *)dk_pack_bytes[low])));
+    const size_t kept_low = dk_pack_count[low];
+    _mm_storeu_si128((__m128i *)(dst + kept_low),
+                     _mm_shuffle_epi8(v_high, _mm_loadu_si128((const __m128i *)dk_pack_bytes[high])));
+    return kept_low + dk_pack_count[high];
+}
 
 DK_INLINE vu vu_set1(uint32_t x) { return _mm256_set1_epi32((int)x); }
 DK_INLINE vu vu_loadu(const uint32_t *p) { return _mm256_loadu_si256((const __m256i *)p); }

@@ -2,6 +2,8 @@
 #include <immintrin.h>
 #include <sleef.h>
 
+#include "pack_table.h"
+
 #define DK_W     16
 #define DK_FUSED 1
 
@@ -23,6 +25,15 @@ DK_INLINE vf vf_fma(vf a, vf b, vf c) { return _mm512_fmadd_ps(a, b, c); }
 DK_INLINE vf vf_min(vf a, vf b) { return _mm512_min_ps(a, b); }
 DK_INLINE vf vf_max(vf a, vf b) { return _mm512_max_ps(a, b); }
 DK_INLINE vf vf_sqrt(vf a) { return _mm512_sqrt_ps(a); }
+/* vcompressps to a register, then a plain store: the memory form of
+ * vcompressps is microcoded and slow on AMD Zen 4. */
+DK_INLINE size_t vf_pack_within(float *dst, vf v, vf lo, vf hi)
+{
+    const __mmask16 in = _mm512_cmp_ps_mask(v, lo, _CMP_GE_OQ) & _mm512_cmp_ps_mask(v, hi, _CMP_LE_OQ);
+    _mm512_storeu_ps(dst, _mm512_maskz_compress_ps(in, v));
+    return (size_t)dk_pack_count[in & 15u] + dk_pack_count[in >> 4 & 15u] + dk_pack_count[in >> 8 & 15u] +
+           dk_pack_count[in >> 12];
+}
 
 DK_INLINE vu vu_set1(uint32_t x) { return _mm512_set1_epi32((int)x); }
 DK_INLINE vu vu_loadu(const uint32_t *p) { return _mm512_loadu_si512(p); }

@@ -3,6 +3,8 @@
 #include <sleef.h>
 #include <string.h>
 
+#include "pack_table.h"
+
 #define DK_W     4
 #define DK_FUSED 1
 
@@ -34,6 +36,16 @@ DK_INLINE vf vf_fma(vf a, vf b, vf c) { return vfmaq_f32(c, a, b); }
 DK_INLINE vf vf_min(vf a, vf b) { return vbslq_f32(vcltq_f32(a, b), a, b); }
 DK_INLINE vf vf_max(vf a, vf b) { return vbslq_f32(vcgtq_f32(a, b), a, b); }
 DK_INLINE vf vf_sqrt(vf a) { return vsqrtq_f32(a); }
+/* tbl of the lanes' bytes (pack_table.h); the lane mask as bits 1, 2, 4, 8. */
+DK_INLINE size_t vf_pack_within(float *dst, vf v, vf lo, vf hi)
+{
+    static const uint32_t lane_bits[4] = {1, 2, 4, 8};
+    const uint32x4_t in = vandq_u32(vcgeq_f32(v, lo), vcleq_f32(v, hi));
+    const unsigned mask = vaddvq_u32(vandq_u32(in, vld1q_u32(lane_bits)));
+    const uint8x16_t bytes = vld1q_u8(dk_pack_bytes[mask]);
+    vst1q_f32(dst, vreinterpretq_f32_u8(vqtbl1q_u8(vreinterpretq_u8_f32(v), bytes)));
+    return dk_pack_count[mask];
+}
 
 DK_INLINE vu vu_set1(uint32_t x) { return vdupq_n_u32(x); }
 DK_INLINE vu vu_loadu(const uint32_t *p) { return vld1q_u32(p); }

@@ -44,6 +44,11 @@ DK_INLINE vf vf_fma(vf a, vf b, vf c) { return a * b + c; } /* -ffp-contract=off
 DK_INLINE vf vf_min(vf a, vf b) { return a < b ? a : b; }
 DK_INLINE vf vf_max(vf a, vf b) { return a > b ? a : b; }
 DK_INLINE vf vf_sqrt(vf a) { return sqrtf(a); }
+DK_INLINE size_t vf_pack_within(float *dst, vf v, vf lo, vf hi)
+{
+    *dst = v;
+    return (v >= lo) & (v <= hi);
+}
 
 DK_INLINE vu vu_set1(uint32_t x) { return x; }
 DK_INLINE vu vu_loadu(const uint32_t *p) { return *p; }

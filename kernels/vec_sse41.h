@@ -3,6 +3,8 @@
 #include <smmintrin.h>
 #include <string.h>
 
+#include "pack_table.h"
+
 #define DK_W     4
 #define DK_FUSED 0
 
@@ -33,6 +35,14 @@ DK_INLINE vf vf_fma(vf a, vf b, vf c) { return _mm_add_ps(_mm_mul_ps(a, b), c); 
 DK_INLINE vf vf_min(vf a, vf b) { return _mm_min_ps(a, b); }
 DK_INLINE vf vf_max(vf a, vf b) { return _mm_max_ps(a, b); }
 DK_INLINE vf vf_sqrt(vf a) { return _mm_sqrt_ps(a); }
+/* pshufb of the lanes' bytes (pack_table.h) */
+DK_INLINE size_t vf_pack_within(float *dst, vf v, vf lo, vf hi)
+{
+    const int mask = _mm_movemask_ps(_mm_and_ps(_mm_cmpge_ps(v, lo), _mm_cmple_ps(v, hi)));
+    const __m128i bytes = _mm_loadu_si128((const __m128i *)dk_pack_bytes[mask]);
+    _mm_storeu_si128((__m128i *)dst, _mm_shuffle_epi8(_mm_castps_si128(v), bytes));
+    return dk_pack_count[mask];
+}
 
 DK_INLINE vu vu_set1(uint32_t x) { return _mm_set1_epi32((int)x); }
 DK_INLINE vu vu_loadu(const uint32_t *p) { return _mm_loadu_si128((const __m128i *)p); }
