@@ -28,13 +28,6 @@ dk_step_coefs dk_step_coefs_of(const dk_schedule *s, dk_sampler sampler, int32_t
 /* xt = fma(ax, x0, am * eps) of q_sample at t. */
 dk_step_coefs dk_q_sample_coefs(const dk_schedule *s, int32_t t);
 
-/* The dynamic threshold of one row (Saharia et al. 2022, diffusers'
- * _threshold_sample) from its |x0| in a[0..n): the ratio quantile with
- * linear interpolation between order statistics (torch.quantile), clamped to
- * [1, max]. Reorders a (a selection, expected linear time). NaN if a NaN is
- * among the values. */
-double dk_threshold_of(float *a, size_t n, double ratio, double max);
-
 #ifdef __cplusplus
 }
 #endif

@@ -6,6 +6,7 @@
 
 #include "call.h"
 #include "coefs.h"
+#include "threshold.h"
 
 /* What a call's run function needs beyond dk_call. */
 typedef struct step_kind {
