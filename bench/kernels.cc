@@ -78,6 +78,8 @@ void run_kernel(benchmark::State &state, const KernelCase &c, dk_isa isa, size_t
     a.c.ax = linear.ax;
     a.mode = 0;
     a.noise = g_noise;
+    size_t counts[DK_MAX_COUNTS];
+    a.counts = counts;
     for (int i = 0; i < c.d.inputs; ++i)
         a.in[i] = c.absent >> i & 1 ? nullptr : g_buf.in[i];
     for (int j = 0; j < c.d.outputs; ++j)

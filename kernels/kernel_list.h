@@ -11,7 +11,8 @@
  *           tests try finite and infinite bounds), DK_USES_NOISE (a->noise:
  *           element i of the call has the normal, or Philox word, of index
  *           a->noise.offset + i), DK_MODES(n) (a->mode in 0..n-1);
- *           DK_WRITES_WORDS: out[0] receives raw 32-bit words, not floats.
+ *           DK_WRITES_WORDS: out[0] receives raw 32-bit words, not floats;
+ *           DK_WRITES_COUNTS: a->counts[0 .. DK_MAX_COUNTS) receives counts.
  * Every kernel is void f(size_t n, const dk_kargs *a) over n elements of each
  * array; kernels.h gives the operation sequences. Tests and bench read the
  * row through dk_kernel_describe(). No include guard: this file is included
@@ -35,8 +36,9 @@ DK_KERNEL(step_x0, "x m u? z? -> x_prev", DK_USES_CLIP | DK_MODES(2))
 DK_KERNEL(x0_abs, "x m u? -> a", 0)
 
 /* The values of a within [lo, hi] (never NaN), in order, then NaN to the
- * end: the candidates of the quantile. No arithmetic. */
-DK_KERNEL(pack_within, "a -> packed", DK_USES_CLIP)
+ * end: the candidates of the quantile. No arithmetic. counts: the values
+ * below lo, within [lo, hi], and NaN. */
+DK_KERNEL(pack_within, "a -> packed", DK_USES_CLIP | DK_WRITES_COUNTS)
 
 /* Raw Philox4x32-10 words: word e is word e % 4 of block e / 4, the words
  * every noise kernel turns into normals (known-answer tests). */

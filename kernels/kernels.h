@@ -29,8 +29,9 @@ typedef struct dk_step_coefs {
     float sigma;         /* the noise scale, used only with noise */
 } dk_step_coefs;
 
-#define DK_MAX_IN  4 /* float arrays a kernel reads */
-#define DK_MAX_OUT 2 /* and writes */
+#define DK_MAX_IN     4 /* float arrays a kernel reads */
+#define DK_MAX_OUT    2 /* and writes */
+#define DK_MAX_COUNTS 3 /* counts a DK_WRITES_COUNTS kernel writes */
 
 /* The arguments of every kernel call, over n elements of each array. Which
  * fields a kernel reads is in its row of kernel_list.h. */
@@ -40,6 +41,7 @@ typedef struct dk_kargs {
     dk_step_coefs c;
     int mode;       /* 0 .. the row's DK_MODES - 1 */
     dk_noise noise; /* element i of the call uses index noise.offset + i */
+    size_t *counts; /* DK_WRITES_COUNTS kernels: DK_MAX_COUNTS counts of the call */
 } dk_kargs;
 
 typedef void (*dk_kernel_fn)(size_t n, const dk_kargs *a);
@@ -49,6 +51,7 @@ enum {
     DK_USES_CLIP = 1u << 0,  /* the clamp and scale of x0 */
     DK_USES_NOISE = 1u << 1, /* a->noise */
     DK_WRITES_WORDS = 1u << 2,
+    DK_WRITES_COUNTS = 1u << 3, /* a->counts */
 };
 /* The kernel has n modes (a->mode), 1 when not given. */
 #define DK_MODES(n)       ((unsigned)(n) << 8)

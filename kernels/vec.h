@@ -21,6 +21,10 @@
  *                          NaN) to dst in lane order, returns their count;
  *                          writes a whole vector at dst (the lanes past the
  *                          count are unspecified)
+ *   vu_tally_lt(t, a, b)   t plus 1 in each lane where a < b (the lane
+ *                          counts of a tally: vu_set1(0) to start)
+ *   vu_tally_nan(t, a)     t plus 1 in each lane where a is NaN
+ *   vu_tally_sum(t)        the sum of the lanes of a tally
  *
  * DK_FUSED is 1 in the fused family (scalar-fma, AVX2, AVX-512, NEON), else 0.
  */

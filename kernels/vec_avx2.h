@@ -43,6 +43,24 @@ DK_INLINE size_t vf_pack_within(float *dst, vf v, vf lo, vf hi)
                      _mm_shuffle_epi8(v_high, _mm_loadu_si128((const __m128i *)dk_pack_bytes[high])));
     return kept_low + dk_pack_count[high];
 }
+/* A true comparison is all ones, -1 as an integer. */
+DK_INLINE vu vu_tally_lt(vu t, vf a, vf b)
+{
+    return _mm256_sub_epi32(t, _mm256_castps_si256(_mm256_cmp_ps(a, b, _CMP_LT_OQ)));
+}
+DK_INLINE vu vu_tally_nan(vu t, vf a)
+{
+    return _mm256_sub_epi32(t, _mm256_castps_si256(_mm256_cmp_ps(a, a, _CMP_UNORD_Q)));
+}
+DK_INLINE size_t vu_tally_sum(vu t)
+{
+    uint32_t lanes[8];
+    _mm256_storeu_si256((__m256i *)lanes, t);
+    size_t sum = 0;
+    for (int i = 0; i < 8; i++)
+        sum += lanes[i];
+    return sum;
+}
 
 DK_INLINE vu vu_set1(uint32_t x) { return _mm256_set1_epi32((int)x); }
 DK_INLINE vu vu_loadu(const uint32_t *p) { return _mm256_loadu_si256((const __m256i *)p); }

@@ -34,6 +34,23 @@ DK_INLINE size_t vf_pack_within(float *dst, vf v, vf lo, vf hi)
     return (size_t)dk_pack_count[in & 15u] + dk_pack_count[in >> 4 & 15u] + dk_pack_count[in >> 8 & 15u] +
            dk_pack_count[in >> 12];
 }
+DK_INLINE vu vu_tally_lt(vu t, vf a, vf b)
+{
+    return _mm512_mask_add_epi32(t, _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ), t, _mm512_set1_epi32(1));
+}
+DK_INLINE vu vu_tally_nan(vu t, vf a)
+{
+    return _mm512_mask_add_epi32(t, _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q), t, _mm512_set1_epi32(1));
+}
+DK_INLINE size_t vu_tally_sum(vu t)
+{
+    uint32_t lanes[16];
+    _mm512_storeu_si512(lanes, t);
+    size_t sum = 0;
+    for (int i = 0; i < 16; i++)
+        sum += lanes[i];
+    return sum;
+}
 
 DK_INLINE vu vu_set1(uint32_t x) { return _mm512_set1_epi32((int)x); }
 DK_INLINE vu vu_loadu(const uint32_t *p) { return _mm512_loadu_si512(p); }

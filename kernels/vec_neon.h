@@ -46,6 +46,13 @@ DK_INLINE size_t vf_pack_within(float *dst, vf v, vf lo, vf hi)
     vst1q_f32(dst, vreinterpretq_f32_u8(vqtbl1q_u8(vreinterpretq_u8_f32(v), bytes)));
     return dk_pack_count[mask];
 }
+/* A true comparison is all ones, -1 as an integer. */
+DK_INLINE vu vu_tally_lt(vu t, vf a, vf b) { return vsubq_u32(t, vcltq_f32(a, b)); }
+DK_INLINE vu vu_tally_nan(vu t, vf a) { return vsubq_u32(t, vmvnq_u32(vceqq_f32(a, a))); }
+DK_INLINE size_t vu_tally_sum(vu t)
+{
+    return (size_t)vgetq_lane_u32(t, 0) + vgetq_lane_u32(t, 1) + vgetq_lane_u32(t, 2) + vgetq_lane_u32(t, 3);
+}
 
 DK_INLINE vu vu_set1(uint32_t x) { return vdupq_n_u32(x); }
 DK_INLINE vu vu_loadu(const uint32_t *p) { return vld1q_u32(p); }

@@ -49,6 +49,9 @@ DK_INLINE size_t vf_pack_within(float *dst, vf v, vf lo, vf hi)
     *dst = v;
     return (v >= lo) & (v <= hi);
 }
+DK_INLINE vu vu_tally_lt(vu t, vf a, vf b) { return t + (a < b); }
+DK_INLINE vu vu_tally_nan(vu t, vf a) { return t + (a != a); }
+DK_INLINE size_t vu_tally_sum(vu t) { return t; }
 
 DK_INLINE vu vu_set1(uint32_t x) { return x; }
 DK_INLINE vu vu_loadu(const uint32_t *p) { return *p; }

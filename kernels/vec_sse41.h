@@ -43,6 +43,15 @@ DK_INLINE size_t vf_pack_within(float *dst, vf v, vf lo, vf hi)
     _mm_storeu_si128((__m128i *)dst, _mm_shuffle_epi8(_mm_castps_si128(v), bytes));
     return dk_pack_count[mask];
 }
+/* A true comparison is all ones, -1 as an integer. */
+DK_INLINE vu vu_tally_lt(vu t, vf a, vf b) { return _mm_sub_epi32(t, _mm_castps_si128(_mm_cmplt_ps(a, b))); }
+DK_INLINE vu vu_tally_nan(vu t, vf a) { return _mm_sub_epi32(t, _mm_castps_si128(_mm_cmpunord_ps(a, a))); }
+DK_INLINE size_t vu_tally_sum(vu t)
+{
+    uint32_t lanes[4];
+    _mm_storeu_si128((__m128i *)lanes, t);
+    return (size_t)lanes[0] + lanes[1] + lanes[2] + lanes[3];
+}
 
 DK_INLINE vu vu_set1(uint32_t x) { return _mm_set1_epi32((int)x); }
 DK_INLINE vu vu_loadu(const uint32_t *p) { return _mm_loadu_si128((const __m128i *)p); }

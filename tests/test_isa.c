@@ -6,7 +6,8 @@
  *   lengths 0 to 8 vector widths + 3, arrays flush against PROT_NONE guard
  *   pages on either side, misaligned starts inside canary-padded buffers,
  *   each output in place of each input; inputs with NaN, Inf, +-0,
- *   subnormal and huge values among them;
+ *   subnormal and huge values among them; the counts of kernels that
+ *   write counts;
  * - every function of api_list.h over rows x dim shapes with per-row
  *   timesteps, every option set, in place.
  * --bench times each raw kernel of the build against the reference.
@@ -60,9 +61,10 @@ static size_t first_diff(const kcase *c, const float *got, const float *want, si
 }
 
 /* Runs both builds on the arrays of one layout: in[] are the inputs (shared),
- * out_test[] and out_ref[] the outputs (NULL where absent). */
+ * out_test[] and out_ref[] the outputs (NULL where absent). A kernel that
+ * writes counts writes them to counts_test and counts_ref. */
 static void run_pair(const kcase *c, size_t n, float *const *in, float *const *out_test,
-                     float *const *out_ref)
+                     float *const *out_ref, size_t *counts_test, size_t *counts_ref)
 {
     dk_kargs test = c->args, ref = c->args;
     for (int i = 0; i < c->d.inputs; i++)
@@ -78,11 +80,16 @@ static void run_pair(const kcase *c, size_t n, float *const *in, float *const *o
         test.in[i] = out_test[k];
         ref.in[i] = out_ref[k];
     }
+    for (int j = 0; j < DK_MAX_COUNTS; j++)
+        counts_test[j] = counts_ref[j] = (size_t)-1;
+    test.counts = counts_test;
+    ref.counts = counts_ref;
     target->ref_k->fn[c->id](n, &ref);
     target->k->fn[c->id](n, &test);
 }
 
-static void check_outputs(const kcase *c, size_t n, float *const *got, float *const *want, const char *layout)
+static void check_outputs(const kcase *c, size_t n, float *const *got, float *const *want,
+                          const size_t *counts_got, const size_t *counts_want, const char *layout)
 {
     for (int k = 0; k < c->d.outputs; k++) {
         if (!out_present(c, k))
@@ -92,6 +99,11 @@ static void check_outputs(const kcase *c, size_t n, float *const *got, float *co
                  c->d.out_names[k], d, d < n ? got[k][d] : 0.0, d < n ? dk_bits(got[k][d]) : 0,
                  d < n ? want[k][d] : 0.0, d < n ? dk_bits(want[k][d]) : 0);
     }
+    if (c->d.uses & DK_WRITES_COUNTS)
+        for (int j = 0; j < DK_MAX_COUNTS; j++)
+            dk_check(counts_got[j] == counts_want[j] && counts_want[j] <= n,
+                     "%s n=%zu %s: count %d is %zu, reference %zu", c->label, n, layout, j, counts_got[j],
+                     counts_want[j]);
 }
 
 /* ---- layouts 1 and 2: every array flush against a guard page ---- */
@@ -113,8 +125,9 @@ static void compare_guarded(const kcase *c, size_t n, int flush_end)
             out_test[k] = g_test[k].p;
             out_ref[k] = g_ref[k].p;
         }
-    run_pair(c, n, in, out_test, out_ref);
-    check_outputs(c, n, out_test, out_ref, flush_end ? "flush-end" : "flush-start");
+    size_t counts_test[DK_MAX_COUNTS], counts_ref[DK_MAX_COUNTS];
+    run_pair(c, n, in, out_test, out_ref, counts_test, counts_ref);
+    check_outputs(c, n, out_test, out_ref, counts_test, counts_ref, flush_end ? "flush-end" : "flush-start");
     for (int i = 0; i < c->d.inputs; i++)
         if (in[i])
             dk_guarded_free(&g_in[i]);
@@ -161,10 +174,11 @@ static void compare_misaligned(const kcase *c, size_t n, size_t mis)
             out_test[k] = (b_test[k] = padded(n)) + PAD + mis;
             out_ref[k] = (b_ref[k] = padded(n)) + PAD + mis;
         }
-    run_pair(c, n, in, out_test, out_ref);
+    size_t counts_test[DK_MAX_COUNTS], counts_ref[DK_MAX_COUNTS];
+    run_pair(c, n, in, out_test, out_ref, counts_test, counts_ref);
     char layout[32];
     snprintf(layout, sizeof layout, "misaligned by %zu", mis);
-    check_outputs(c, n, out_test, out_ref, layout);
+    check_outputs(c, n, out_test, out_ref, counts_test, counts_ref, layout);
     for (int k = 0; k < c->d.outputs; k++) {
         if (!b_test[k])
             continue;
@@ -355,7 +369,8 @@ static void bench_kernels(void)
         dk_kernel_desc d;
         if (!dk_kernel_describe((dk_kernel_id)id, &d) || !dk_checkasm_wants(d.name))
             continue;
-        dk_kargs a = {.c = test_step_coefs(1), .noise = {1, 2, 0}};
+        size_t counts[DK_MAX_COUNTS];
+        dk_kargs a = {.c = test_step_coefs(1), .noise = {1, 2, 0}, .counts = counts};
         for (int i = 0; i < d.inputs; i++)
             a.in[i] = arrays[i];
         for (int k = 0; k < d.outputs; k++)
