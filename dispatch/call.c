@@ -169,9 +169,10 @@ dk_status dk_call_do(dk_call *c, dk_run_fn run)
     dk_status st = call_check(c);
     if (st != DK_OK || c->rows == 0 || c->dim == 0)
         return st;
-    /* The one allocation a call may make: a row of |x0| for thresholding. */
+    /* The one allocation a call may make: two rows for thresholding, |x0|
+     * and the quantile's candidates. */
     if (c->opts_kind == DK_OPTS_STEP && c->opts->threshold_ratio > 0.0f &&
-        !(c->scratch = malloc(c->dim * sizeof(float))))
+        (c->dim > SIZE_MAX / (2 * sizeof(float)) || !(c->scratch = malloc(2 * c->dim * sizeof(float)))))
         return DK_ERR_OUT_OF_MEMORY;
     for (size_t r = 0, end; r < c->rows; r = end) {
         end = c->flat ? c->rows : run_end(c, r);

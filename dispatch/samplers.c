@@ -44,7 +44,7 @@ static void step_run(const dk_call *c, size_t r0, size_t n, dk_kargs *a)
             dk_kargs x0 = {.in = {b.in[0], b.in[1], b.in[2]}, .out = {c->scratch}};
             x0.c = dk_step_coefs_of(c->s, kind->sampler, t, t_prev, o, &any, &x0_form, &mode);
             dk_kernel(DK_KERNEL_x0_abs)(piece, &x0);
-            s = dk_threshold_of(c->scratch, piece, o->threshold_ratio, o->threshold_max);
+            s = dk_threshold_of(c->scratch, c->scratch + piece, piece, o->threshold_ratio, o->threshold_max);
         }
         b.c = dk_step_coefs_of(c->s, kind->sampler, t, t_prev, o, threshold ? &s : NULL, &x0_form, &mode);
         b.mode = mode;

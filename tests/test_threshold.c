@@ -40,13 +40,14 @@ static double reference(const float *a, size_t n, double ratio, double max)
 
 static void check(const char *what, const float *a, size_t n, double ratio, double max)
 {
-    float *work = malloc(n * sizeof *work);
+    float *work = malloc(n * sizeof *work), *spare = malloc(n * sizeof *spare);
     memcpy(work, a, n * sizeof *work);
-    const double got = dk_threshold_of(work, n, ratio, max), want = reference(a, n, ratio, max);
+    const double got = dk_threshold_of(work, spare, n, ratio, max), want = reference(a, n, ratio, max);
     const int same = got == want || (isnan(got) && isnan(want));
     dk_check(same, "%s, n = %zu, ratio %.9g, max %g: %.17g, the sort says %.17g", what, n, ratio, max, got,
              want);
     free(work);
+    free(spare);
 }
 
 enum { N_SHAPES = 9 };
