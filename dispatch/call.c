@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "threshold.h"
+
 static const dk_step_opts default_opts = {
     DK_PRED_EPSILON, DK_VAR_FIXED_SMALL, 0.0f, 0.0f, 0, 0.0f, 0.0f, NULL, 0.0f};
 
@@ -169,11 +171,14 @@ dk_status dk_call_do(dk_call *c, dk_run_fn run)
     dk_status st = call_check(c);
     if (st != DK_OK || c->rows == 0 || c->dim == 0)
         return st;
-    /* The one allocation a call may make: two rows for thresholding, |x0|
-     * and the quantile's candidates. */
-    if (c->opts_kind == DK_OPTS_STEP && c->opts->threshold_ratio > 0.0f &&
-        (c->dim > SIZE_MAX / (2 * sizeof(float)) || !(c->scratch = malloc(2 * c->dim * sizeof(float)))))
-        return DK_ERR_OUT_OF_MEMORY;
+    /* The one allocation a call may make: for thresholding, |x0| and the
+     * quantile's candidates of a group of rows (threshold.h). */
+    if (c->opts_kind == DK_OPTS_STEP && c->opts->threshold_ratio > 0.0f) {
+        const size_t group = dk_threshold_group(c->dim);
+        if (c->dim > SIZE_MAX / (2 * sizeof(float)) / group ||
+            !(c->scratch = malloc(2 * group * c->dim * sizeof(float))))
+            return DK_ERR_OUT_OF_MEMORY;
+    }
     for (size_t r = 0, end; r < c->rows; r = end) {
         end = c->flat ? c->rows : run_end(c, r);
         const size_t at = r * c->dim;

@@ -40,7 +40,7 @@ typedef struct dk_call {
     const dk_noise *noise;    /* NULL: the call makes no noise */
     const dk_step_opts *opts; /* while running: never NULL (the defaults) */
     dk_opts_kind opts_kind;
-    float *scratch;  /* while running: 2 dim floats, for calls that threshold */
+    float *scratch;  /* while running, for calls that threshold: threshold.h */
     const void *ctx; /* the entry point's own data, for its run function */
 } dk_call;
 

@@ -19,45 +19,81 @@ static const step_kind ddim_z = {DK_SAMPLER_DDIM, 0}, ddim_randn = {DK_SAMPLER_D
 static const step_kind sde_z = {DK_SAMPLER_SDE, 0}, sde_randn = {DK_SAMPLER_SDE, 1};
 static const step_kind ode = {DK_SAMPLER_ODE, 0};
 
-/* a->in = {x, m, u or NULL, z or NULL} (z absent where generated). A run of
- * rows with equal (t, t_prev) is one kernel call; with thresholding each row
- * is one, with its own threshold. A step whose sigma is 0 adds no noise, and
- * neither does a DDPM step at t = 1: it calls the kernel without z, whether
- * z was given or would be generated (whose indices are then skipped). */
-static void step_run(const dk_call *c, size_t r0, size_t n, dk_kargs *a)
+/* The step kernel of n elements at `at` of a run, given the coefficients of
+ * their row (threshold_s: that row's threshold, NULL for none). A step whose
+ * sigma is 0 adds no noise, and neither does a DDPM step at t = 1: it calls
+ * the kernel without z, whether z was given or would be generated (whose
+ * indices are then skipped). */
+static void step_piece(const dk_call *c, const dk_kargs *a, int32_t t, int32_t t_prev, size_t at, size_t n,
+                       const double *threshold_s)
+{
+    const step_kind *kind = c->ctx;
+    dk_kargs b = *a;
+    for (int i = 0; i < DK_MAX_IN; i++)
+        b.in[i] = a->in[i] ? a->in[i] + at : NULL;
+    b.out[0] = a->out[0] + at;
+    b.noise.offset += at;
+    int x0_form, mode;
+    b.c = dk_step_coefs_of(c->s, kind->sampler, t, t_prev, c->opts, threshold_s, &x0_form, &mode);
+    b.mode = mode;
+    const int noisy =
+        b.c.sigma != 0.0f && !(kind->sampler == DK_SAMPLER_DDPM && t == 1) && (kind->generated || b.in[3]);
+    if (!noisy || kind->generated)
+        b.in[3] = NULL;
+    dk_kernel_id id = x0_form ? DK_KERNEL_step_x0 : DK_KERNEL_step;
+    if (noisy && kind->generated)
+        id = x0_form ? DK_KERNEL_step_x0_randn : DK_KERNEL_step_randn;
+    dk_kernel(id)(n, &b);
+}
+
+/* A thresholded run: each row its own threshold, the rows in groups
+ * (threshold.h): the |x0| of the group's rows, each packed with the bracket
+ * the row before left (x0_abs), then their thresholds, then their steps. */
+static void threshold_run(const dk_call *c, const dk_kargs *a, int32_t t, int32_t t_prev, size_t n)
 {
     const step_kind *kind = c->ctx;
     const dk_step_opts *o = c->opts;
-    const int32_t t = c->t[r0], t_prev = kind->sampler == DK_SAMPLER_DDPM ? t - 1 : c->t_prev[r0];
-    const int threshold = o->threshold_ratio > 0.0f;
-    const size_t piece = threshold ? c->dim : n;
-    for (size_t at = 0; at < n; at += piece) {
-        dk_kargs b = *a;
-        for (int i = 0; i < DK_MAX_IN; i++)
-            b.in[i] = a->in[i] ? a->in[i] + at : NULL;
-        b.out[0] = a->out[0] + at;
-        b.noise.offset += at;
-        int x0_form, mode;
-        double s = 0.0;
-        if (threshold) { /* |x0| of the row, then its quantile */
-            const double any = 1.0;
-            dk_kargs x0 = {.in = {b.in[0], b.in[1], b.in[2]}, .out = {c->scratch}};
-            x0.c = dk_step_coefs_of(c->s, kind->sampler, t, t_prev, o, &any, &x0_form, &mode);
-            dk_kernel(DK_KERNEL_x0_abs)(piece, &x0);
-            s = dk_threshold_of(c->scratch, c->scratch + piece, piece, o->threshold_ratio, o->threshold_max);
+    const size_t dim = c->dim, group = dk_threshold_group(dim);
+    float *abs_rows = c->scratch, *candidates = c->scratch + group * dim;
+    const double any = 1.0; /* the x0 map does not depend on the threshold */
+    int x0_form, mode;
+    dk_kargs x0 = {.c = dk_step_coefs_of(c->s, kind->sampler, t, t_prev, o, &any, &x0_form, &mode)};
+    dk_bracket next = {INFINITY, INFINITY, {0}}, brackets[DK_GROUP_MAX];
+    double s[DK_GROUP_MAX];
+    for (size_t first = 0; first < n; first += group * dim) {
+        const size_t rows = (n - first) / dim < group ? (n - first) / dim : group;
+        for (size_t r = 0; r < rows; r++) {
+            const size_t at = first + r * dim;
+            for (int i = 0; i < 3; i++)
+                x0.in[i] = a->in[i] ? a->in[i] + at : NULL;
+            x0.out[0] = abs_rows + r * dim;
+            x0.out[1] = candidates + r * dim;
+            brackets[r] = next;
+            x0.c.lo = next.lo, x0.c.hi = next.hi;
+            x0.counts = brackets[r].counts;
+            dk_kernel(DK_KERNEL_x0_abs)(dim, &x0);
         }
-        b.c = dk_step_coefs_of(c->s, kind->sampler, t, t_prev, o, threshold ? &s : NULL, &x0_form, &mode);
-        b.mode = mode;
-        const int noisy = b.c.sigma != 0.0f && !(kind->sampler == DK_SAMPLER_DDPM && t == 1) &&
-                          (kind->generated || b.in[3]);
-        b.in[3] = NULL;
-        if (noisy && !kind->generated)
-            b.in[3] = a->in[3] + at;
-        dk_kernel_id id = x0_form ? DK_KERNEL_step_x0 : DK_KERNEL_step;
-        if (noisy && kind->generated)
-            id = x0_form ? DK_KERNEL_step_x0_randn : DK_KERNEL_step_randn;
-        dk_kernel(id)(piece, &b);
+        for (size_t r = 0; r < rows; r++) {
+            s[r] = dk_threshold_of(abs_rows + r * dim, candidates + r * dim, dim, o->threshold_ratio,
+                                   o->threshold_max, &brackets[r]);
+            next = brackets[r];
+        }
+        for (size_t r = 0; r < rows; r++)
+            step_piece(c, a, t, t_prev, first + r * dim, dim, &s[r]);
     }
+}
+
+/* a->in = {x, m, u or NULL, z or NULL} (z absent where generated). A run of
+ * rows with equal (t, t_prev) is one kernel call; with thresholding each row
+ * is one, with its own threshold. */
+static void step_run(const dk_call *c, size_t r0, size_t n, dk_kargs *a)
+{
+    const step_kind *kind = c->ctx;
+    const int32_t t = c->t[r0], t_prev = kind->sampler == DK_SAMPLER_DDPM ? t - 1 : c->t_prev[r0];
+    if (c->opts->threshold_ratio > 0.0f)
+        threshold_run(c, a, t, t_prev, n);
+    else
+        step_piece(c, a, t, t_prev, 0, n, NULL);
 }
 
 /* The arguments every step shares; z NULL and noise NULL for none. */

@@ -10,8 +10,11 @@
  * [lo, hi]; the pack_within kernel gathers the values in [lo, hi] (a few
  * percent of the row) and counts those below lo, which places them among
  * the row's order statistics; the selection runs on those. Every selection
- * partitions without a branch on the data. When the bracket misses (unlucky
- * or adversarial data) the whole row is selected instead. */
+ * partitions without a branch on the data. The rows of a batch are alike:
+ * x0_abs packs each row with the bracket of the row before, in its own pass,
+ * and a row whose values that bracket places needs no sample and no second
+ * pass. When no bracket places them (unlucky or adversarial data) the whole
+ * row is selected instead. */
 #include "threshold.h"
 
 #include <math.h>
@@ -106,60 +109,97 @@ static float min_of(const float *a, size_t n)
 
 enum { SAMPLE_MAX = 256, FILTER_MIN_N = 256 };
 
+/* The sample of a row of n: m values at even strides, m about 2 sqrt(n).
+ * Sample rank j stands for row rank about j n / m, give or take
+ * sqrt(m p (1 - p)) sample ranks (binomial): the bracket of the k-th value
+ * is the sample ranks [lo_rank, hi_rank], that spread 4 times over, plus 2,
+ * on each side (lo_rank < 0: no lower bound; hi_rank >= m: no upper). */
+typedef struct sample_plan {
+    size_t m;
+    double lo_rank, hi_rank;
+} sample_plan;
+
+static sample_plan plan_of(size_t n, size_t k)
+{
+    sample_plan s;
+    s.m = (size_t)(2.0 * sqrt((double)n));
+    s.m = s.m > SAMPLE_MAX ? SAMPLE_MAX : s.m;
+    const double p = ((double)k + 0.5) / (double)n;
+    const double spread = 4.0 * sqrt((double)s.m * p * (1.0 - p)) + 2.0, centre = p * (double)s.m;
+    s.lo_rank = floor(centre - spread);
+    s.hi_rank = ceil(centre + spread);
+    return s;
+}
+
+/* The values a fresh bracket takes in, about: a bracket from another row
+ * that takes in more than twice this is not worth its selection. */
+static size_t fresh_size(const sample_plan *s, size_t n)
+{
+    const double lo = s->lo_rank < 0 ? 0 : s->lo_rank,
+                 hi = s->hi_rank > (double)s->m ? (double)s->m : s->hi_rank;
+    return (size_t)((hi - lo) / (double)s->m * (double)n) + 1;
+}
+
+/* A new bracket from the row's sample, and pack_within's candidates and
+ * counts for it. 0 if a NaN is among the values. */
+static int bracket_from_sample(const float *a, float *work, size_t n, const sample_plan *s, dk_bracket *b)
+{
+    float sample[SAMPLE_MAX];
+    for (size_t j = 0; j < s->m; j++) {
+        sample[j] = a[(2 * j + 1) * n / (2 * s->m)];
+        if (isnan(sample[j]))
+            return 0; /* and the selection must not see it */
+    }
+    b->lo = -INFINITY, b->hi = INFINITY;
+    size_t lo_at = 0;
+    if (s->lo_rank >= 0) {
+        lo_at = (size_t)s->lo_rank;
+        select_kth(sample, s->m, lo_at);
+        b->lo = sample[lo_at];
+    }
+    if (s->hi_rank < (double)s->m) { /* among the sample values above lo's */
+        const size_t hi_at = (size_t)s->hi_rank;
+        select_kth(sample + lo_at, s->m - lo_at, hi_at - lo_at);
+        b->hi = sample[hi_at];
+    }
+    dk_kargs pack = {.in = {a}, .out = {work}, .counts = b->counts};
+    pack.c.lo = b->lo, pack.c.hi = b->hi;
+    dk_kernel(DK_KERNEL_pack_within)(n, &pack);
+    return 1;
+}
+
 /* The k-th smallest (0-based) of a[0..n) in *below and, if pair, the
- * (k+1)-th in *above (k + 1 < n then); work holds n floats. 0 if a NaN is
- * among the values. */
-static int order_stats(float *a, float *work, size_t n, size_t k, int pair, float *below, float *above)
+ * (k+1)-th in *above (k + 1 < n then). b: on entry a bracket with its
+ * candidates in work and its counts; on return the bracket for the next
+ * row. 0 if a NaN is among the values. */
+static int order_stats(float *a, float *work, size_t n, size_t k, int pair, dk_bracket *b, float *below,
+                       float *above)
 {
     const size_t last = pair ? k + 1 : k;
+    if (b->counts[2])
+        return 0;
     if (n >= FILTER_MIN_N) {
-        /* The sample: m values at even strides, m about 2 sqrt(n). Sample
-         * rank j stands for row rank about j n / m, give or take
-         * sqrt(m p (1 - p)) sample ranks (binomial); the bracket is that 4
-         * times over, plus 2, on each side. */
-        size_t m = (size_t)(2.0 * sqrt((double)n));
-        m = m > SAMPLE_MAX ? SAMPLE_MAX : m;
-        float sample[SAMPLE_MAX];
-        for (size_t j = 0; j < m; j++) {
-            sample[j] = a[(2 * j + 1) * n / (2 * m)];
-            if (isnan(sample[j]))
-                return 0; /* and the selection must not see it */
+        const sample_plan plan = plan_of(n, k);
+        /* ranks counts[0] .. counts[0] + counts[1] - 1 are the values in [lo, hi] */
+        int hit = b->counts[0] <= k && last < b->counts[0] + b->counts[1];
+        if (!hit || b->counts[1] > 2 * fresh_size(&plan, n)) {
+            if (!bracket_from_sample(a, work, n, &plan, b))
+                return 0;
+            hit = b->counts[0] <= k && last < b->counts[0] + b->counts[1];
         }
-        const double p = ((double)k + 0.5) / (double)n;
-        const double spread = 4.0 * sqrt((double)m * p * (1.0 - p)) + 2.0;
-        const double centre = p * (double)m;
-        const double lo_rank = floor(centre - spread), hi_rank = ceil(centre + spread);
-        dk_kargs pack = {.in = {a}, .out = {work}, .counts = (size_t[DK_MAX_COUNTS]){0}};
-        pack.c.lo = -INFINITY, pack.c.hi = INFINITY;
-        size_t lo_at = 0;
-        if (lo_rank >= 0) {
-            lo_at = (size_t)lo_rank;
-            select_kth(sample, m, lo_at);
-            pack.c.lo = sample[lo_at];
-        }
-        if (hi_rank < (double)m) { /* among the sample values above lo's */
-            const size_t hi_at = (size_t)hi_rank;
-            select_kth(sample + lo_at, m - lo_at, hi_at - lo_at);
-            pack.c.hi = sample[hi_at];
-        }
-        dk_kernel(DK_KERNEL_pack_within)(n, &pack);
-        const size_t under = pack.counts[0], inside = pack.counts[1];
-        if (pack.counts[2])
-            return 0;
-        /* ranks under .. under + inside - 1 are the values in [lo, hi] */
-        if (under <= k && last < under + inside) {
-            k -= under;
+        if (hit) {
+            const size_t inside = b->counts[1];
+            k -= b->counts[0];
             select_kth(work, inside, k);
             *below = work[k];
             if (pair)
                 *above = min_of(work + k + 1, inside - k - 1);
             return 1;
         }
-    } else {
-        for (size_t i = 0; i < n; i++)
-            if (isnan(a[i]))
-                return 0;
     }
+    for (size_t i = 0; i < n; i++)
+        if (isnan(a[i]))
+            return 0;
     select_kth(a, n, k);
     *below = a[k];
     if (pair)
@@ -167,14 +207,21 @@ static int order_stats(float *a, float *work, size_t n, size_t k, int pair, floa
     return 1;
 }
 
-double dk_threshold_of(float *a, float *work, size_t n, double ratio, double max)
+size_t dk_threshold_group(size_t dim)
+{
+    const size_t bytes = 1 << 20, row = 2 * dim * sizeof(float);
+    const size_t rows = dim > bytes / (2 * sizeof(float)) ? 1 : bytes / row;
+    return rows < 1 ? 1 : rows > DK_GROUP_MAX ? DK_GROUP_MAX : rows;
+}
+
+double dk_threshold_of(float *a, float *work, size_t n, double ratio, double max, dk_bracket *b)
 {
     /* torch.quantile, linear: the value at position ratio (n - 1) */
     const double pos = ratio * (double)(n - 1);
     const size_t k = (size_t)pos;
     const int pair = k + 1 < n && pos > (double)k;
     float below, above = 0.0f;
-    if (!order_stats(a, work, n, k, pair, &below, &above))
+    if (!order_stats(a, work, n, k, pair, b, &below, &above))
         return NAN;
     const double q = pair ? below + (pos - (double)k) * ((double)above - below) : below;
     return fmin(fmax(q, 1.0), max);

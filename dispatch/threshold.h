@@ -5,16 +5,40 @@
 
 #include <stddef.h>
 
+#include "kernels.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
+/* A bracket [lo, hi] of a row's values and the counts of the x0_abs (or
+ * pack_within) kernel for it: counts[0] the values below lo, counts[1]
+ * those within (packed at the start of the candidates row), counts[2] NaN.
+ * {+Inf, +Inf} before the first row. */
+typedef struct dk_bracket {
+    float lo, hi;
+    size_t counts[DK_MAX_COUNTS];
+} dk_bracket;
+
 /* The ratio quantile of a[0..n) (n >= 1, ratio in [0, 1)) with linear
  * interpolation between order statistics (torch.quantile's default),
- * clamped to [1, max]. work holds n floats of scratch. May reorder a;
- * allocates nothing. Expected time about one pass over a, worst case
- * O(n log n). NaN if a NaN is among the values. */
-double dk_threshold_of(float *a, float *work, size_t n, double ratio, double max);
+ * clamped to [1, max]. work holds n floats: on entry the values of a within
+ * b's bracket, packed, as b's counts say. On return b is the bracket to
+ * pack the next row with. May reorder a and work; allocates nothing.
+ * Expected time about one pass over a, worst case O(n log n). NaN if a NaN
+ * is among the values. */
+double dk_threshold_of(float *a, float *work, size_t n, double ratio, double max, dk_bracket *b);
+
+/* A thresholded call works in groups of rows (dispatch/samplers.c): the
+ * |x0| of every row of a group in one stream over x and m, then their
+ * thresholds, then their steps, which read x and m again from cache: about
+ * 1 MiB of x and m, at most DK_GROUP_MAX rows, at least one. Streams that
+ * long keep the memory busy (measured on a Zen 4 at 64 MiB per array: a
+ * thresholded step takes 1.9x the time of the step without it in groups of
+ * 1 MiB, 2.3x in groups of 128 KiB, 2.4x row by row). The scratch is
+ * 2 dk_threshold_group(dim) dim floats, |x0| and candidates. */
+#define DK_GROUP_MAX 64
+size_t dk_threshold_group(size_t dim);
 
 /* Moves the k-th smallest (0-based) of a[0..n) (n >= 1, no NaN) to a[k],
  * smaller ones before it and larger ones after: quickselect with a

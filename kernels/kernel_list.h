@@ -32,8 +32,9 @@ DK_KERNEL(step, "x m u? z? -> x_prev", 0)
  * fma(ax, x, am * m'))); mode 1 drops the m' term: fma(a0, x0c, ax * x). */
 DK_KERNEL(step_x0, "x m u? z? -> x_prev", DK_USES_CLIP | DK_MODES(2))
 
-/* |x0| of a row, for its thresholding quantile: |fma(kx, x, km * m')|. */
-DK_KERNEL(x0_abs, "x m u? -> a", 0)
+/* |x0| of a row, for its thresholding quantile: a = |fma(kx, x, km * m')|;
+ * packed and counts: those of pack_within on a, in the same pass. */
+DK_KERNEL(x0_abs, "x m u? -> a packed", DK_USES_CLIP | DK_WRITES_COUNTS)
 
 /* The values of a within [lo, hi] (never NaN), in order, then NaN to the
  * end: the candidates of the quantile. No arithmetic. counts: the values

@@ -3,6 +3,7 @@
  * vector layer and compiled once per ISA. Each kernel specializes its loop
  * for what a call has (guidance, noise, mode) so that the per-element work
  * has no branch. */
+#include "pack_math.h"
 #include "philox.h"
 #include "step_math.h"
 #include "variant.h"
@@ -63,24 +64,44 @@ void DK_FN(step_x0)(size_t n, const dk_kargs *a) { step_any(n, a, 1); }
 
 /* ---- |x0| for the thresholding quantile ---- */
 
-DK_INLINE void x0_abs_block(size_t at, size_t part, const step_consts *k, int guide, const float *x,
-                            const float *m, const float *u, float *out)
+DK_INLINE vf x0_abs_vector(const step_consts *k, int guide, vf x, vf m, vf u)
 {
-    const vf vx = vf_load_block(x + at, part);
-    vf vm = vf_load_block(m + at, part);
     if (guide)
-        vm = guided(k, vm, vf_load_block(u + at, part));
-    vf_store_block(out + at, vf_abs(x0_of(k, vx, vm)), part);
+        m = guided(k, m, u);
+    return vf_abs(x0_of(k, x, m));
+}
+
+/* One pass: |x0| to out, and those within [lo, hi] packed (pack_math.h). */
+DK_INLINE void x0_abs_any(size_t n, const dk_kargs *a, int guide)
+{
+    const float *x = a->in[0], *m = a->in[1], *u = a->in[2];
+    float *out = a->out[0];
+    const step_consts k = step_consts_of(&a->c);
+    pack_state p = pack_start(a->out[1], a->c.lo, a->c.hi);
+    size_t at = 0;
+    for (; at + DK_W <= n; at += DK_W) {
+        const vf v =
+            x0_abs_vector(&k, guide, vf_loadu(x + at), vf_loadu(m + at), guide ? vf_loadu(u + at) : k.w);
+        vf_storeu(out + at, v);
+        pack_vector(&p, v);
+    }
+    if (at < n) { /* the tail through the same operations, then packed one by one */
+        const size_t part = n - at;
+        const vf v = x0_abs_vector(&k, guide, vf_load_part(x + at, part), vf_load_part(m + at, part),
+                                   guide ? vf_load_part(u + at, part) : k.w);
+        vf_store_part(out + at, v, part);
+        for (; at < n; at++)
+            pack_one(&p, out[at]);
+    }
+    pack_finish(&p, n, a->counts);
 }
 
 void DK_FN(x0_abs)(size_t n, const dk_kargs *a)
 {
-    const float *x = a->in[0], *m = a->in[1], *u = a->in[2];
-    const step_consts k = step_consts_of(&a->c);
-    if (u)
-        DK_FOR_BLOCKS(n, x0_abs_block, &k, 1, x, m, u, a->out[0]);
+    if (a->in[2])
+        x0_abs_any(n, a, 1);
     else
-        DK_FOR_BLOCKS(n, x0_abs_block, &k, 0, x, m, u, a->out[0]);
+        x0_abs_any(n, a, 0);
 }
 
 /* ---- with z generated in registers ---- */

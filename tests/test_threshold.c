@@ -2,7 +2,8 @@
  * against a sort: exact, so equal to the last bit, on the inputs that
  * exercise each of its paths: short rows (plain selection), long rows whose
  * sample brackets the quantile (the filtered path), rows whose strided
- * sample lies about the row (the bracket misses: the fallback), ties, a
+ * sample lies about the row (the bracket misses: the fallback), brackets
+ * carried from the row before (placing the values or not), ties, a
  * median-of-three killer (the heap-sort guard), infinities and NaN. */
 #include <math.h>
 #include <stdio.h>
@@ -38,16 +39,48 @@ static double reference(const float *a, size_t n, double ratio, double max)
     return fmin(fmax(q, 1.0), max);
 }
 
-static void check(const char *what, const float *a, size_t n, double ratio, double max)
+/* dk_threshold_of as the library calls it: the row's values within the
+ * bracket packed and counted first (here by the test's own loop, where the
+ * library has the x0_abs kernel). The bracket comes back for the next row. */
+static double threshold(const float *a, size_t n, double ratio, double max, dk_bracket *b)
 {
-    float *work = malloc(n * sizeof *work), *spare = malloc(n * sizeof *spare);
-    memcpy(work, a, n * sizeof *work);
-    const double got = dk_threshold_of(work, spare, n, ratio, max), want = reference(a, n, ratio, max);
+    float *row = malloc(n * sizeof *row), *candidates = malloc(n * sizeof *candidates);
+    memcpy(row, a, n * sizeof *row);
+    size_t below = 0, within = 0, nans = 0;
+    for (size_t i = 0; i < n; i++) {
+        below += a[i] < b->lo;
+        nans += isnan(a[i]) != 0;
+        if (a[i] >= b->lo && a[i] <= b->hi)
+            candidates[within++] = a[i];
+    }
+    b->counts[0] = below, b->counts[1] = within, b->counts[2] = nans;
+    const double q = dk_threshold_of(row, candidates, n, ratio, max, b);
+    free(row);
+    free(candidates);
+    return q;
+}
+
+static void check_with(const char *what, const float *a, size_t n, double ratio, double max, dk_bracket *b,
+                       double want)
+{
+    const double got = threshold(a, n, ratio, max, b);
     const int same = got == want || (isnan(got) && isnan(want));
     dk_check(same, "%s, n = %zu, ratio %.9g, max %g: %.17g, the sort says %.17g", what, n, ratio, max, got,
              want);
-    free(work);
-    free(spare);
+}
+
+/* A first row (no bracket yet), the same row again with the bracket it
+ * left (the library's next row, when rows are alike), and a bracket of
+ * random bounds. */
+static void check(const char *what, const float *a, size_t n, double ratio, double max)
+{
+    const double want = reference(a, n, ratio, max);
+    dk_bracket b = {INFINITY, INFINITY, {0}};
+    check_with(what, a, n, ratio, max, &b, want);
+    check_with(what, a, n, ratio, max, &b, want);
+    float lo = (float)dk_rand_uniform(0, 4), hi = (float)dk_rand_uniform(0, 4);
+    dk_bracket r = {lo < hi ? lo : hi, lo < hi ? hi : lo, {0}};
+    check_with(what, a, n, ratio, max, &r, want);
 }
 
 enum { N_SHAPES = 9 };
@@ -163,17 +196,29 @@ int main(void)
             for (size_t ri = 0; ri < sizeof ratios / sizeof *ratios; ri++) {
                 const size_t n = sizes[si];
                 make(shape, a, n);
-                for (size_t mi = 0; mi < sizeof maxes / sizeof *maxes; mi++)
-                    check(shape_name[shape], a, n, ratios[ri], maxes[mi]);
+                for (size_t mi = 0; mi < (n <= 4096 ? sizeof maxes / sizeof *maxes : 1); mi++)
+                    check(shape_name[shape], a, n, ratios[ri], maxes[sizeof maxes / sizeof *maxes - 1 - mi]);
             }
     /* random ratios, and a NaN anywhere (in the sample or not) */
-    for (int r = 0; r < 400; r++) {
+    const int randoms = (int)(400 * dk_test_scale()), batches = (int)(40 * dk_test_scale());
+    for (int r = 0; r < randoms; r++) {
         const size_t n = 1 + dk_rand_u64() % 20000;
         make((int)(dk_rand_u64() % N_SHAPES), a, n);
         const double ratio = dk_rand_uniform(0, 1);
         check("random ratio", a, n, ratio, 1e30);
         a[dk_rand_u64() % n] = NAN;
         check("one NaN", a, n, ratio, 1e30);
+    }
+    /* batches: rows of one length and ratio, alike and then not, the
+     * bracket carried from row to row as the library does */
+    for (int batch = 0; batch < batches; batch++) {
+        const size_t n = 256 + dk_rand_u64() % 8000;
+        const double ratio = batch % 2 ? 0.995 : dk_rand_uniform(0, 1);
+        dk_bracket b = {INFINITY, INFINITY, {0}};
+        for (int row = 0; row < 16; row++) {
+            make(row < 8 ? 1 : (int)(dk_rand_u64() % N_SHAPES), a, n);
+            check_with("batch row", a, n, ratio, 1e30, &b, reference(a, n, ratio, 1e30));
+        }
     }
     free(a);
     static const size_t edge_sizes[] = {256, 1000, 4096};
