@@ -1,6 +1,9 @@
 // The baselines every kernel is read against, in the same binary and run:
 // memcpy, a plain triad a[i] = b[i] + s * c[i] (the memory limit), a plain
-// loop of the reverse step's arithmetic ("fused_loop"), and
+// loop of the reverse step's arithmetic ("fused_loop", 3 arrays in and 1
+// out) and its twins of 2 and 4 arrays in ("fused_loop3": a DDIM step
+// without noise; "fused_loop5": a guided step), the goals of the step
+// kernels of the same traffic, and
 // "scalar_philox_loop": plain C++ Philox4x32-10 with glibc's logf and
 // sincosf doing q_sample_randn's work (the goals' "scalar loop").
 #include "bench.h"
@@ -49,6 +52,20 @@ StepCoefs step_coefs(const dk_schedule *s, int32_t t)
 {
     for (size_t i = 0; i < n; ++i)
         out[i] = k.sigma * z[i] + k.c_out * (xt[i] - k.c_eps * e[i]);
+}
+
+[[gnu::noinline]] void fused_loop3(size_t n, const StepCoefs &k, const float *xt, const float *e, float *out)
+{
+    for (size_t i = 0; i < n; ++i)
+        out[i] = k.c_out * (xt[i] - k.c_eps * e[i]);
+}
+
+[[gnu::noinline]] void fused_loop5(size_t n, const StepCoefs &k, const float *xt, const float *e,
+                                   const float *u, const float *z, float *out)
+{
+    const float w = 7.5f;
+    for (size_t i = 0; i < n; ++i)
+        out[i] = k.sigma * z[i] + k.c_out * (xt[i] - k.c_eps * (u[i] + w * (e[i] - u[i])));
 }
 
 // The noise as a plain program would make it, one element at a time:
@@ -101,7 +118,7 @@ void philox_normals(uint64_t seed, uint64_t stream, uint64_t block, float z[4])
 
 bool g_baseline_ok = false;
 
-enum class Baseline { memcpy, triad, fused_loop, scalar_philox_loop };
+enum class Baseline { memcpy, triad, fused_loop, fused_loop3, fused_loop5, scalar_philox_loop };
 
 struct BaselineInfo {
     Baseline which;
@@ -112,6 +129,8 @@ constexpr BaselineInfo baselines[] = {
     {Baseline::memcpy, "memcpy", 2},                         // src -> dst
     {Baseline::triad, "triad", 3},                           // b, c -> a
     {Baseline::fused_loop, "fused_loop", 4},                 // xt, e, z -> out
+    {Baseline::fused_loop3, "fused_loop3", 3},               // xt, e -> out
+    {Baseline::fused_loop5, "fused_loop5", 5},               // xt, e, u, z -> out
     {Baseline::scalar_philox_loop, "scalar_philox_loop", 3}, // x0 -> xt, eps
 };
 
@@ -127,7 +146,7 @@ void run_baseline(benchmark::State &state, const BaselineInfo &b, size_t bytes)
     }
     const size_t n = bytes / sizeof(float);
     const StepCoefs k = step_coefs(g_sched, g_t);
-    const float *x = g_buf.in[0], *y = g_buf.in[1], *z = g_buf.in[2];
+    const float *x = g_buf.in[0], *y = g_buf.in[1], *z = g_buf.in[2], *u = g_buf.in[3];
     float *out = g_buf.out[0], *eps = g_buf.out[1];
     auto once = [&] {
         switch (b.which) {
@@ -139,6 +158,12 @@ void run_baseline(benchmark::State &state, const BaselineInfo &b, size_t bytes)
             break;
         case Baseline::fused_loop:
             fused_loop(n, k, x, y, z, out);
+            break;
+        case Baseline::fused_loop3:
+            fused_loop3(n, k, x, y, out);
+            break;
+        case Baseline::fused_loop5:
+            fused_loop5(n, k, x, y, u, z, out);
             break;
         case Baseline::scalar_philox_loop:
             scalar_philox_loop(n, k.q_a, k.q_b, g_noise.seed, g_noise.stream, x, eps, out);

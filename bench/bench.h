@@ -1,6 +1,7 @@
 // diffkern-bench: what its parts share. One file per section: options.cc
 // (the command line), buffers.cc, kernels.cc (every kernel of
-// kernels/kernel_list.h on every ISA), baselines.cc (memcpy, triad, the
+// kernels/kernel_list.h on every ISA), api.cc (the public sampler calls),
+// baselines.cc (memcpy, triad, the
 // plain loops), threads.cc (one batch split over threads), main.cc.
 //
 // Benchmark names are <kernel>/<isa>/<bytes per array>, e.g.
@@ -60,8 +61,9 @@ extern dk_schedule *g_sched; // linear, T = 1000, beta 1e-4 .. 0.02
 constexpr int32_t g_t = 500; // the timestep of the single row
 constexpr dk_noise g_noise = {42, 7, 0};
 
-// The benchmarks of the goals (q_sample_randn, triad and the scalar Philox
-// loop at 64 MiB) run at least this long, so no goal rests on one sample.
+// The benchmarks of the goals at 64 MiB (q_sample_randn, the step kernels,
+// the public calls and their baselines) run at least this long, so no goal
+// rests on a handful of samples.
 constexpr size_t kGoalBytes = size_t{64} << 20;
 constexpr double kGoalMinTime = 0.5;
 
@@ -72,9 +74,11 @@ benchmark::internal::Benchmark *add(const std::string &kernel, const char *isa_f
 // Sets the counters every single-thread benchmark reports.
 void set_counters(benchmark::State &state, int arrays, size_t bytes);
 
-// ---- kernels.cc, baselines.cc, threads.cc ----
+// ---- kernels.cc, api.cc, baselines.cc, threads.cc ----
 // Registers every kernel x ISA at one size; returns the names in order.
 std::vector<std::string> register_kernels(const Options &o, size_t bytes, double min_time);
+// Registers the public sampler calls x ISA at one size; returns the names.
+std::vector<std::string> register_api(const Options &o, size_t bytes, double min_time);
 void register_baselines(const Options &o, size_t bytes, double min_time);
 bool check_scalar_philox(); // the plain loop makes dk_randn's normals
 void register_threads(const Options &o, dk_isa isa, unsigned cpus);

@@ -4,7 +4,7 @@
 usage: report.py BENCH.json [--peers PEERS.json]
 
 Sections: the machine; every kernel x ISA x size; the goals of the fused
-noise kernels; the threads benchmark; the peers (numpy, torch) of
+noise kernels; the goals of the sampler kernels and calls; the threads benchmark; the peers (numpy, torch) of
 bench/peers.py when PEERS.json is given and exists.
 
 The kernels and ISAs come from the bench's JSON context (diffkern_kernels,
@@ -31,6 +31,19 @@ GOAL_KERNEL = "q_sample_randn"  # x0 -> xt and eps, the noise drawn in the call
 # ISA -> (largest q_sample_randn time over triad time, smallest speed-up over
 # the scalar Philox + libm loop).
 GOALS = {"avx2": (2.5, 8.0), "avx512": (1.5, 13.0)}
+# The sampler goals. Step kernels without noise: at least this fraction of the
+# speed of the plain loop of the same arrays (bench/baselines.cc).
+STEP_MIN_SPEED = 0.9
+LOOP_OF_ARRAYS = {3: "fused_loop3", 4: "fused_loop", 5: "fused_loop5"}
+# Public calls (bench/api.cc): (call, the call it is timed against, largest
+# time ratio).
+CALL_GOALS = [
+    ("api_p_step_v_threshold", "api_p_step_v", 2.0),
+    ("api_p_step_randn_v_clip", "api_p_step_randn", 1.15),
+    ("api_ddim_step_randn", "api_p_step_randn", 1.15),
+    ("api_sde_step_randn", "api_p_step_randn", 1.15),
+    ("api_ddim_step_randn_guided", "api_p_step_randn_guided", 1.15),
+]
 
 
 def cpu_model():
@@ -213,6 +226,65 @@ def print_goals(results):
     print()
 
 
+def is_step_kernel(name):
+    """The step kernels without noise, step and step_x0, and their cases
+    without optional arrays (x0_abs is read in the thresholded call)."""
+    return name.split("-")[0] in ("step", "step_x0")
+
+
+# The goals hold the vectorized builds to the memory limit; the scalar
+# builds are not vectorized, by design, and get no verdict.
+NO_VERDICT_ISAS = ("scalar",)
+
+
+def print_sampler_goals(results, ctx):
+    kernels, _, isas = kernels_and_isas(results, ctx)
+    # 64 MiB, or the largest size with the public calls (a --quick run)
+    sizes = sorted({k[2] for k in results if k[0].startswith("api_")}, reverse=True)
+    size = GOAL_BYTES if GOAL_BYTES in sizes else next(iter(sizes), None)
+    print("Sampler goals at 64 MiB per array, one thread: time ratios, verdicts per ISA")
+    if size is None:
+        print("  not measured: the run has no public calls (bench/api.cc)\n")
+        return
+    if size != GOAL_BYTES:
+        print(f"  (this run stops below 64 MiB: figures at {human(size)}, not the goals' size)")
+
+    def cell(ratio, ok, isa):
+        verdict = "-" if isa in NO_VERDICT_ISAS else "n/a" if size != GOAL_BYTES else "ok" if ok else "MISS"
+        return f"{ratio:.2f} {verdict}"
+
+    def measured(key):
+        r = results.get(key)
+        return r if r and r.ns else None
+
+    rows = []
+    for kernel in [k for k in kernels if is_step_kernel(k)]:
+        loop = None
+        row = [kernel]
+        for isa in isas:
+            r = measured((kernel, isa, size))
+            if r is None:
+                row.append("-")
+                continue
+            loop = LOOP_OF_ARRAYS.get(int(r.counters.get("arrays", 0)))
+            base = measured((loop, "baseline", size)) if loop else None
+            row.append(cell(base.ns / r.ns, base.ns / r.ns >= STEP_MIN_SPEED, isa) if base else "-")
+        rows.append(row[:1] + [loop or "-"] + row[1:])
+    print(f"  step kernels without noise: speed of the plain loop of the same arrays, goal >= {STEP_MIN_SPEED}")
+    print("  (no verdict for the scalar builds, which are not vectorized)")
+    print(indent(table(["kernel", "vs"] + isas, rows, left=2)))
+    rows = []
+    for call, against, limit in CALL_GOALS:
+        row = [call, against, f"<= {limit}"]
+        for isa in isas:
+            a, b = measured((call, isa, size)), measured((against, isa, size))
+            row.append(cell(a.ns / b.ns, a.ns / b.ns <= limit, isa) if a and b else "-")
+        rows.append(row)
+    print("  public calls (rows of 4096): time over the call it is read against")
+    print(indent(table(["call", "vs", "goal"] + isas, rows, left=3)))
+    print()
+
+
 def print_threads(results):
     keys = [k for k in results if k[0].startswith("threads_")]  # in run order
     if not keys:
@@ -274,6 +346,7 @@ def main():
     print_machine(ctx)
     print_kernels(results, ctx)
     print_goals(results)
+    print_sampler_goals(results, ctx)
     print_threads(results)
     if args.peers:
         print_peers(results, ctx, args.peers)

@@ -1,0 +1,119 @@
+// The public sampler calls, one thread, on every ISA (dk_isa_select): what
+// the kernel rows cannot show, the cost of a whole call. A batch of rows of
+// 4096 floats (a 4 x 32 x 32 latent), every row at one step, as in sampling:
+// DDPM t = 500 -> 499, DDIM 500 -> 480 (50 steps of 1000), the SDE 500 -> 499.
+// Two goals read these rows (bench/report.py): a thresholded step, which
+// finds a quantile per row between its two passes, against the same step
+// without it; and every sampler's _randn form against dk_p_step_randn of the
+// same arrays.
+#include "bench.h"
+
+#include <algorithm>
+#include <vector>
+
+namespace dkb
+{
+
+namespace
+{
+
+enum class Call { p_step, ddim_step_randn, sde_step_randn, p_step_randn };
+
+struct ApiCase {
+    const char *name;
+    Call call;
+    dk_prediction prediction;
+    bool z;         // dk_p_step: reads z (the noise given)
+    bool guided;    // reads uncond, guidance scale 7.5
+    float clip;     // > 0: clamp x0_hat
+    bool threshold; // dynamic thresholding at the 0.995 quantile, s <= 1
+    float eta;
+    int arrays; // read or written
+};
+
+// Named api_<call>[_<option>...]; the goals pair rows of equal arrays.
+constexpr ApiCase api_cases[] = {
+    {"api_p_step_v", Call::p_step, DK_PRED_V, true, false, 0.0f, false, 0.0f, 4},
+    {"api_p_step_v_threshold", Call::p_step, DK_PRED_V, true, false, 0.0f, true, 0.0f, 4},
+    {"api_p_step_randn", Call::p_step_randn, DK_PRED_EPSILON, false, false, 0.0f, false, 0.0f, 3},
+    {"api_p_step_randn_v_clip", Call::p_step_randn, DK_PRED_V, false, false, 1.0f, false, 0.0f, 3},
+    {"api_ddim_step_randn", Call::ddim_step_randn, DK_PRED_EPSILON, false, false, 0.0f, false, 1.0f, 3},
+    {"api_sde_step_randn", Call::sde_step_randn, DK_PRED_EPSILON, false, false, 0.0f, false, 0.0f, 3},
+    {"api_p_step_randn_guided", Call::p_step_randn, DK_PRED_EPSILON, false, true, 0.0f, false, 0.0f, 4},
+    {"api_ddim_step_randn_guided", Call::ddim_step_randn, DK_PRED_EPSILON, false, true, 0.0f, false, 1.0f, 4},
+};
+
+dk_status call_once(const ApiCase &c, size_t rows, size_t dim, const std::vector<int32_t> &t,
+                    const std::vector<int32_t> &t_prev)
+{
+    dk_step_opts o = {};
+    o.prediction = c.prediction;
+    o.clip = c.clip;
+    o.eta = c.eta;
+    if (c.threshold) {
+        o.threshold_ratio = 0.995f;
+        o.threshold_max = 1.0f;
+    }
+    if (c.guided) {
+        o.uncond = g_buf.in[3];
+        o.guidance_scale = 7.5f;
+    }
+    const float *x = g_buf.in[0], *m = g_buf.in[1];
+    float *out = g_buf.out[0];
+    switch (c.call) {
+    case Call::p_step:
+        return dk_p_step(g_sched, t.data(), rows, dim, x, m, c.z ? g_buf.in[2] : nullptr, &o, out);
+    case Call::p_step_randn:
+        return dk_p_step_randn(g_sched, t.data(), rows, dim, x, m, g_noise, &o, out);
+    case Call::ddim_step_randn:
+        return dk_ddim_step_randn(g_sched, t.data(), t_prev.data(), rows, dim, x, m, g_noise, &o, out);
+    case Call::sde_step_randn:
+        return dk_sde_step_randn(g_sched, t.data(), t_prev.data(), rows, dim, x, m, g_noise, &o, out);
+    }
+    return DK_ERR_NULL_POINTER;
+}
+
+void run_api(benchmark::State &state, const ApiCase &c, dk_isa isa, size_t bytes)
+{
+    if (dk_isa_select(isa) != DK_OK) {
+        state.SkipWithError("dk_isa_select refused this ISA");
+        return;
+    }
+    if (!prepare_buffers(bytes)) {
+        state.SkipWithError("out of memory");
+        return;
+    }
+    const size_t n = bytes / sizeof(float), dim = std::min<size_t>(n, 4096), rows = n / dim;
+    const int32_t prev = c.call == Call::ddim_step_randn ? g_t - 20 : g_t - 1;
+    const std::vector<int32_t> t(rows, g_t), t_prev(rows, prev);
+    if (call_once(c, rows, dim, t, t_prev) != DK_OK) { // untimed: warms caches and TLB
+        state.SkipWithError("the call failed");
+        return;
+    }
+    for (auto _ : state) {
+        call_once(c, rows, dim, t, t_prev);
+        benchmark::ClobberMemory();
+    }
+    set_counters(state, c.arrays, rows * dim * sizeof(float));
+}
+
+} // namespace
+
+// ISA by ISA, the calls in the order above, so that each call runs right
+// after the one its goal reads it against: the ratio sees the least drift.
+std::vector<std::string> register_api(const Options &o, size_t bytes, double min_time)
+{
+    std::vector<std::string> names;
+    for (const ApiCase &c : api_cases)
+        names.push_back(c.name);
+    for (dk_isa isa : isas_to_run(o))
+        for (const ApiCase &c : api_cases) {
+            if (isa == DK_ISA_SCALAR && c.call != Call::p_step && bytes > o.slow_max_bytes)
+                continue; // the scalar noise, as for the kernels
+            add(c.name, dk_isa_name(isa), bytes, min_time,
+                [c, isa, bytes](benchmark::State &state) { run_api(state, c, isa, bytes); });
+        }
+    return names;
+}
+
+} // namespace dkb
