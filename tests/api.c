@@ -122,6 +122,32 @@ int api_outputs(const api_spec *f)
 
 int api_is_flat(const api_spec *f) { return api_role_of(f, ROLE_ROWS) == NULL; }
 
+api_args api_args_part(const api_spec *f, const api_args *whole, size_t first, size_t count,
+                       float *const *out, dk_step_opts *opts)
+{
+    api_args g = *whole;
+    const size_t at = api_is_flat(f) ? first : first * whole->dim;
+    if (api_is_flat(f)) {
+        g.dim = g.n = count;
+    } else {
+        g.t = whole->t + first;
+        g.t_prev = whole->t_prev ? whole->t_prev + first : NULL;
+        g.rows = count;
+    }
+    if (g.opts) { /* the guidance input, split as the others */
+        *opts = *g.opts;
+        if (opts->uncond)
+            opts->uncond += at;
+        g.opts = opts;
+    }
+    for (int i = 0; i < api_inputs(f); i++)
+        g.in[i] = whole->in[i] ? whole->in[i] + at : NULL;
+    for (int k = 0; k < api_outputs(f); k++)
+        g.out[k] = whole->out[k] ? out[k] + at : NULL;
+    g.noise.offset += at;
+    return g;
+}
+
 const api_role *api_opts_role(const api_spec *f)
 {
     const api_role *r = api_role_of(f, ROLE_OPTS);

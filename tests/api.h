@@ -70,6 +70,12 @@ const api_role *api_in(const api_spec *f, int i);
 const api_role *api_out(const api_spec *f, int k);
 int api_is_flat(const api_spec *f); /* no rows: an element count instead */
 int api_t_min(const api_spec *f);
+/* The arguments of units [first, first + count) of the call `whole` (rows,
+ * or elements of a flat function): t, t_prev, the inputs, the guidance input
+ * and the noise offset moved along; output k at out[k] moved along (NULL
+ * where whole has none). The moved options are kept in *opts. */
+api_args api_args_part(const api_spec *f, const api_args *whole, size_t first, size_t count,
+                       float *const *out, dk_step_opts *opts);
 /* The OPTS or OPTS_FLOW role, or NULL. */
 const api_role *api_opts_role(const api_spec *f);
 

@@ -284,33 +284,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     /* 2. split in two, each part's noise from its first element */
     if (api_role_of(f, ROLE_NOISE) && n > 0) {
-        const size_t units = api_is_flat(f) ? n : c.g.rows, per = api_is_flat(f) ? 1 : c.g.dim;
+        const size_t units = api_is_flat(f) ? n : c.g.rows;
         const size_t cut = (size_t)(take(&r, 2) % (units + 1));
         if (c.in_place)
             memcpy(got.p[0], c.g.in[0], n * sizeof(float));
         for (int part = 0; part < 2; part++) {
-            api_args g = c.g;
-            const size_t first = part ? cut : 0, count = part ? units - cut : cut, at = first * per;
+            const size_t first = part ? cut : 0, count = part ? units - cut : cut;
             dk_step_opts part_opts;
-            if (api_is_flat(f))
-                g.dim = g.n = count;
-            else
-                g.t = c.t + first, g.rows = count;
-            if (g.t_prev)
-                g.t_prev = c.t_prev + first;
-            if (g.opts) { /* the guidance input, split as the others */
-                part_opts = *g.opts;
-                if (part_opts.uncond)
-                    part_opts.uncond += at;
-                g.opts = &part_opts;
-            }
-            for (int i = 0; i < api_inputs(f); i++)
-                g.in[i] = c.g.in[i] ? c.g.in[i] + at : NULL;
-            for (int k = 0; k < api_outputs(f); k++)
-                g.out[k] = c.g.out[k] ? got.p[k] + at : NULL;
+            api_args g = api_args_part(f, &c.g, first, count, got.p, &part_opts);
             if (c.in_place)
                 g.in[0] = g.out[0];
-            g.noise.offset += at;
             if (dk_variant_select(best) != DK_OK || f->call(&g) != DK_OK)
                 fail(&c, "a part of the split failed", -1, 0);
         }

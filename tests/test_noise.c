@@ -258,7 +258,7 @@ static void check_kernel_partition(size_t n, dk_noise z)
 static void check_function_partition(const api_spec *f, const dk_schedule *s, size_t rows, size_t dim)
 {
     api_case *c = api_case_new(f, s, rows, dim);
-    const size_t n = c->g.n, units = api_is_flat(f) ? n : rows, per_unit = api_is_flat(f) ? 1 : dim;
+    const size_t n = c->g.n, units = api_is_flat(f) ? n : rows;
     c->g.noise = random_noise((int)rand_below(8), n);
     api_case_set_opts(c, (int)rand_below((size_t)api_opts_count(f)));
     float *whole[API_MAX_OUT] = {0};
@@ -271,27 +271,8 @@ static void check_function_partition(const api_spec *f, const dk_schedule *s, si
     size_t cuts[MAX_PIECES + 1];
     const size_t pieces = random_cuts(units, cuts, MAX_PIECES);
     for (size_t p = 0; p < pieces; p++) {
-        const size_t at = cuts[p] * per_unit, count = cuts[p + 1] - cuts[p];
-        api_args g = c->g;
         dk_step_opts piece_opts;
-        if (api_is_flat(f)) {
-            g.dim = g.n = count;
-        } else {
-            g.t = c->t + cuts[p];
-            g.t_prev = c->t_prev ? c->t_prev + cuts[p] : NULL;
-            g.rows = count;
-        }
-        if (g.opts) { /* the guidance input, split as the others */
-            piece_opts = *g.opts;
-            if (piece_opts.uncond)
-                piece_opts.uncond += at;
-            g.opts = &piece_opts;
-        }
-        for (int i = 0; i < api_inputs(f); i++)
-            g.in[i] = c->in[i] + at;
-        for (int k = 0; k < api_outputs(f); k++)
-            g.out[k] = c->out[k] + at;
-        g.noise.offset += at;
+        const api_args g = api_args_part(f, &c->g, cuts[p], cuts[p + 1] - cuts[p], c->out, &piece_opts);
         ok(f->call(&g), f->name);
     }
     for (int k = 0; k < api_outputs(f); k++) {
