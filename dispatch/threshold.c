@@ -140,16 +140,13 @@ static size_t fresh_size(const sample_plan *s, size_t n)
     return (size_t)((hi - lo) / (double)s->m * (double)n) + 1;
 }
 
-/* A new bracket from the row's sample, and pack_within's candidates and
- * counts for it. 0 if a NaN is among the values. */
-static int bracket_from_sample(const float *a, float *work, size_t n, const sample_plan *s, dk_bracket *b)
+/* A new bracket from the row's sample (the row has no NaN), and
+ * pack_within's candidates and counts for it. */
+static void bracket_from_sample(const float *a, float *work, size_t n, const sample_plan *s, dk_bracket *b)
 {
     float sample[SAMPLE_MAX];
-    for (size_t j = 0; j < s->m; j++) {
+    for (size_t j = 0; j < s->m; j++)
         sample[j] = a[(2 * j + 1) * n / (2 * s->m)];
-        if (isnan(sample[j]))
-            return 0; /* and the selection must not see it */
-    }
     b->lo = -INFINITY, b->hi = INFINITY;
     size_t lo_at = 0;
     if (s->lo_rank >= 0) {
@@ -165,13 +162,13 @@ static int bracket_from_sample(const float *a, float *work, size_t n, const samp
     dk_kargs pack = {.in = {a}, .out = {work}, .counts = b->counts};
     pack.c.lo = b->lo, pack.c.hi = b->hi;
     dk_kernel(DK_KERNEL_pack_within)(n, &pack);
-    return 1;
 }
 
 /* The k-th smallest (0-based) of a[0..n) in *below and, if pair, the
  * (k+1)-th in *above (k + 1 < n then). b: on entry a bracket with its
  * candidates in work and its counts; on return the bracket for the next
- * row. 0 if a NaN is among the values. */
+ * row. 0 if a NaN is among the values: b's counts say so for the whole
+ * row, so nothing after that check meets a NaN. */
 static int order_stats(float *a, float *work, size_t n, size_t k, int pair, dk_bracket *b, float *below,
                        float *above)
 {
@@ -183,8 +180,7 @@ static int order_stats(float *a, float *work, size_t n, size_t k, int pair, dk_b
         /* ranks counts[0] .. counts[0] + counts[1] - 1 are the values in [lo, hi] */
         int hit = b->counts[0] <= k && last < b->counts[0] + b->counts[1];
         if (!hit || b->counts[1] > 2 * fresh_size(&plan, n)) {
-            if (!bracket_from_sample(a, work, n, &plan, b))
-                return 0;
+            bracket_from_sample(a, work, n, &plan, b);
             hit = b->counts[0] <= k && last < b->counts[0] + b->counts[1];
         }
         if (hit) {
@@ -197,9 +193,6 @@ static int order_stats(float *a, float *work, size_t n, size_t k, int pair, dk_b
             return 1;
         }
     }
-    for (size_t i = 0; i < n; i++)
-        if (isnan(a[i]))
-            return 0;
     select_kth(a, n, k);
     *below = a[k];
     if (pair)
