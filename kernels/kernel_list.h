@@ -36,9 +36,9 @@ DK_KERNEL(step_x0, "x m u? z? -> x_prev", DK_USES_CLIP | DK_MODES(2))
  * packed and counts: those of pack_within on a, in the same pass. */
 DK_KERNEL(x0_abs, "x m u? -> a packed", DK_USES_CLIP | DK_WRITES_COUNTS)
 
-/* The values of a within [lo, hi] (never NaN), in order, then NaN to the
- * end: the candidates of the quantile. No arithmetic. counts: the values
- * below lo, within [lo, hi], and NaN. */
+/* The values of a within [lo, hi] (never NaN), in order: the candidates of
+ * the quantile. No arithmetic. counts: the values below lo, within [lo, hi],
+ * and NaN. packed[counts[1] .. n) is scratch (dk_out_defined). */
 DK_KERNEL(pack_within, "a -> packed", DK_USES_CLIP | DK_WRITES_COUNTS)
 
 /* Raw Philox4x32-10 words: word e is word e % 4 of block e / 4, the words

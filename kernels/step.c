@@ -79,12 +79,13 @@ DK_INLINE void x0_abs_any(size_t n, const dk_kargs *a, int guide)
     const step_consts k = step_consts_of(&a->c);
     pack_state p = pack_start(a->out[1], a->c.lo, a->c.hi);
     size_t at = 0;
-    for (; at + DK_W <= n; at += DK_W) {
-        const vf v =
-            x0_abs_vector(&k, guide, vf_loadu(x + at), vf_loadu(m + at), guide ? vf_loadu(u + at) : k.w);
-        vf_storeu(out + at, v);
-        pack_vector(&p, v);
-    }
+    for (; at + DK_W <= n; pack_sum(&p))
+        for (const size_t end = pack_span_end(at, n); at < end; at += DK_W) {
+            const vf v =
+                x0_abs_vector(&k, guide, vf_loadu(x + at), vf_loadu(m + at), guide ? vf_loadu(u + at) : k.w);
+            vf_storeu(out + at, v);
+            pack_vector(&p, v);
+        }
     if (at < n) { /* the tail through the same operations, then packed one by one */
         const size_t part = n - at;
         const vf v = x0_abs_vector(&k, guide, vf_load_part(x + at, part), vf_load_part(m + at, part),
@@ -93,7 +94,7 @@ DK_INLINE void x0_abs_any(size_t n, const dk_kargs *a, int guide)
         for (; at < n; at++)
             pack_one(&p, out[at]);
     }
-    pack_finish(&p, n, a->counts);
+    pack_finish(&p, a->counts);
 }
 
 void DK_FN(x0_abs)(size_t n, const dk_kargs *a)

@@ -64,7 +64,9 @@ static uint64_t digest(const dk_kernels *k, dk_kernel_id id, const dk_kernel_des
                         }
                         k->fn[id](lengths[l], &a);
                         for (int j = 0; j < d->outputs; j++)
-                            h = hash_floats(h, outputs[j], lengths[l], u & DK_WRITES_WORDS);
+                            h = hash_floats(h, outputs[j],
+                                            dk_out_defined(u, j, d->outputs, lengths[l], counts),
+                                            u & DK_WRITES_WORDS);
                         for (int j = 0; u & DK_WRITES_COUNTS && j < DK_MAX_COUNTS; j++)
                             for (int b = 0; b < 8; b++)
                                 h = (h ^ ((uint64_t)counts[j] >> (8 * b) & 0xff)) * 0x100000001b3ull;
