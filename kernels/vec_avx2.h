@@ -2,7 +2,7 @@
 #include <immintrin.h>
 #include <sleef.h>
 
-#include "pack_table.h"
+#include "pack_table8.h"
 
 #define DK_W     8
 #define DK_FUSED 1
@@ -28,20 +28,17 @@ DK_INLINE vf vf_fma(vf a, vf b, vf c) { return _mm256_fmadd_ps(a, b, c); }
 DK_INLINE vf vf_min(vf a, vf b) { return _mm256_min_ps(a, b); }
 DK_INLINE vf vf_max(vf a, vf b) { return _mm256_max_ps(a, b); }
 DK_INLINE vf vf_sqrt(vf a) { return _mm256_sqrt_ps(a); }
-/* Each 128-bit half by pshufb (pack_table.h), the upper one stored after the
- * lanes kept of the lower. */
+/* One vpermps of the lanes within [lo, hi] to the front (pack_table8.h):
+ * the 8 nibbles of the mask's entry, each shifted down to the low bits of
+ * its lane (vpermps reads only those). */
 DK_INLINE size_t vf_pack_within(float *dst, vf v, vf lo, vf hi)
 {
     const vf in = _mm256_and_ps(_mm256_cmp_ps(v, lo, _CMP_GE_OQ), _mm256_cmp_ps(v, hi, _CMP_LE_OQ));
-    const unsigned mask = (unsigned)_mm256_movemask_ps(in), low = mask & 15u, high = mask >> 4;
-    const __m128i v_low = _mm_castps_si128(_mm256_castps256_ps128(v));
-    const __m128i v_high = _mm_castps_si128(_mm256_extractf128_ps(v, 1));
-    _mm_storeu_si128((__m128i *)dst,
-                     _mm_shuffle_epi8(v_low, _mm_loadu_si128((const __m128i *)dk_pack_bytes[low])));
-    const size_t kept_low = dk_pack_count[low];
-    _mm_storeu_si128((__m128i *)(dst + kept_low),
-                     _mm_shuffle_epi8(v_high, _mm_loadu_si128((const __m128i *)dk_pack_bytes[high])));
-    return kept_low + dk_pack_count[high];
+    const unsigned mask = (unsigned)_mm256_movemask_ps(in);
+    const __m256i lanes = _mm256_srlv_epi32(_mm256_set1_epi32((int)dk_pack_lanes8[mask]),
+                                            _mm256_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28));
+    _mm256_storeu_ps(dst, _mm256_permutevar8x32_ps(v, lanes));
+    return dk_pack_count8[mask];
 }
 /* A true comparison is all ones, -1 as an integer. */
 DK_INLINE vu vu_tally_lt(vu t, vf a, vf b)
