@@ -9,6 +9,7 @@
 #include "bench.h"
 
 #include <algorithm>
+#include <memory>
 #include <vector>
 
 namespace dkb
@@ -73,31 +74,67 @@ dk_status call_once(const ApiCase &c, size_t rows, size_t dim, const std::vector
     return DK_ERR_NULL_POINTER;
 }
 
-void run_api(benchmark::State &state, const ApiCase &c, dk_isa isa, size_t bytes)
+// The call on isa. It selects the ISA each time (an atomic store), so that
+// calls of two ISAs can alternate (pairs.cc).
+Work case_work(const ApiCase &c, dk_isa isa, size_t bytes, std::string *why)
 {
     if (dk_isa_select(isa) != DK_OK) {
-        state.SkipWithError("dk_isa_select refused this ISA");
-        return;
+        *why = "dk_isa_select refused this ISA";
+        return {};
     }
     if (!prepare_buffers(bytes)) {
-        state.SkipWithError("out of memory");
-        return;
+        *why = "out of memory";
+        return {};
     }
     const size_t n = bytes / sizeof(float), dim = std::min<size_t>(n, 4096), rows = n / dim;
     const int32_t prev = c.call == Call::ddim_step_randn ? g_t - 20 : g_t - 1;
-    const std::vector<int32_t> t(rows, g_t), t_prev(rows, prev);
-    if (call_once(c, rows, dim, t, t_prev) != DK_OK) { // untimed: warms caches and TLB
-        state.SkipWithError("the call failed");
+    auto t = std::make_shared<std::vector<int32_t>>(rows, g_t);
+    auto t_prev = std::make_shared<std::vector<int32_t>>(rows, prev);
+    if (call_once(c, rows, dim, *t, *t_prev) != DK_OK) { // untimed: warms caches and TLB
+        *why = "the call failed";
+        return {};
+    }
+    return [c, isa, rows, dim, t, t_prev] {
+        dk_isa_select(isa);
+        call_once(c, rows, dim, *t, *t_prev);
+    };
+}
+
+const ApiCase *find_case(const std::string &name)
+{
+    for (const ApiCase &c : api_cases)
+        if (name == c.name)
+            return &c;
+    return nullptr;
+}
+
+void run_api(benchmark::State &state, const ApiCase &c, dk_isa isa, size_t bytes)
+{
+    std::string why;
+    const Work once = case_work(c, isa, bytes, &why);
+    if (!once) {
+        state.SkipWithError(why.c_str());
         return;
     }
+    const size_t n = bytes / sizeof(float), dim = std::min<size_t>(n, 4096);
     for (auto _ : state) {
-        call_once(c, rows, dim, t, t_prev);
+        once();
         benchmark::ClobberMemory();
     }
-    set_counters(state, c.arrays, rows * dim * sizeof(float));
+    set_counters(state, c.arrays, n / dim * dim * sizeof(float));
 }
 
 } // namespace
+
+Work api_work(const std::string &name, dk_isa isa, size_t bytes, std::string *why)
+{
+    const ApiCase *c = find_case(name);
+    if (!c) {
+        *why = "no public call " + name;
+        return {};
+    }
+    return case_work(*c, isa, bytes, why);
+}
 
 // ISA by ISA, the calls in the order above, so that each call runs right
 // after the one its goal reads it against: the ratio sees the least drift.

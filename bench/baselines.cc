@@ -134,22 +134,23 @@ constexpr BaselineInfo baselines[] = {
     {Baseline::scalar_philox_loop, "scalar_philox_loop", 3}, // x0 -> xt, eps
 };
 
-void run_baseline(benchmark::State &state, const BaselineInfo &b, size_t bytes)
+Work info_work(const BaselineInfo &b, size_t bytes, std::string *why)
 {
     if (b.which == Baseline::scalar_philox_loop && !g_baseline_ok) {
-        state.SkipWithError("the scalar Philox baseline disagrees with dk_randn");
-        return;
+        *why = "the scalar Philox baseline disagrees with dk_randn";
+        return {};
     }
     if (!prepare_buffers(bytes)) {
-        state.SkipWithError("out of memory");
-        return;
+        *why = "out of memory";
+        return {};
     }
     const size_t n = bytes / sizeof(float);
     const StepCoefs k = step_coefs(g_sched, g_t);
     const float *x = g_buf.in[0], *y = g_buf.in[1], *z = g_buf.in[2], *u = g_buf.in[3];
     float *out = g_buf.out[0], *eps = g_buf.out[1];
-    auto once = [&] {
-        switch (b.which) {
+    const Baseline which = b.which;
+    Work once = [=] {
+        switch (which) {
         case Baseline::memcpy:
             std::memcpy(out, x, n * sizeof(float));
             break;
@@ -170,7 +171,18 @@ void run_baseline(benchmark::State &state, const BaselineInfo &b, size_t bytes)
             break;
         }
     };
-    once(); // untimed: warms caches and TLB
+    once();
+    return once;
+}
+
+void run_baseline(benchmark::State &state, const BaselineInfo &b, size_t bytes)
+{
+    std::string why;
+    const Work once = info_work(b, bytes, &why);
+    if (!once) {
+        state.SkipWithError(why.c_str());
+        return;
+    }
     for (auto _ : state) {
         once();
         benchmark::ClobberMemory();
@@ -178,7 +190,31 @@ void run_baseline(benchmark::State &state, const BaselineInfo &b, size_t bytes)
     set_counters(state, b.arrays, bytes);
 }
 
+const BaselineInfo *find_baseline(const std::string &name)
+{
+    for (const BaselineInfo &b : baselines)
+        if (name == b.name)
+            return &b;
+    return nullptr;
+}
+
 } // namespace
+
+Work baseline_work(const std::string &name, size_t bytes, std::string *why)
+{
+    const BaselineInfo *b = find_baseline(name);
+    if (!b) {
+        *why = "no baseline " + name;
+        return {};
+    }
+    return info_work(*b, bytes, why);
+}
+
+int baseline_arrays(const std::string &name)
+{
+    const BaselineInfo *b = find_baseline(name);
+    return b ? b->arrays : 0;
+}
 
 // True when the baseline's normals match dk_randn's within what the different
 // logf and sin/cos can explain (|z| <= 6.67, a few ulp each): a wrong Philox

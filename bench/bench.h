@@ -1,8 +1,9 @@
 // diffkern-bench: what its parts share. One file per section: options.cc
 // (the command line), buffers.cc, kernels.cc (every kernel of
 // kernels/kernel_list.h on every ISA), api.cc (the public sampler calls),
-// baselines.cc (memcpy, triad, the
-// plain loops), threads.cc (one batch split over threads), main.cc.
+// baselines.cc (memcpy, triad, the plain loops), pairs.cc (the goals'
+// ratios, timed in alternation), threads.cc (one batch split over threads),
+// main.cc.
 //
 // Benchmark names are <kernel>/<isa>/<bytes per array>, e.g.
 // "q_sample/avx512/65536"; baselines use the isa field "baseline".
@@ -74,6 +75,19 @@ benchmark::internal::Benchmark *add(const std::string &kernel, const char *isa_f
 // Sets the counters every single-thread benchmark reports.
 void set_counters(benchmark::State &state, int arrays, size_t bytes);
 
+// One run of a benchmark's work, set up and run once untimed (buffers of its
+// size filled, caches and TLB warm), so that its first timed run is like
+// the others. The benchmarks of one size share g_buf, so a Work holds only
+// while that size does. Empty, with the reason in *why, when it cannot run.
+using Work = std::function<void()>;
+Work kernel_work(const std::string &name, dk_isa isa, size_t bytes, std::string *why);
+Work api_work(const std::string &name, dk_isa isa, size_t bytes, std::string *why);
+Work baseline_work(const std::string &name, size_t bytes, std::string *why);
+// The arrays a kernel case, public call or baseline reads or writes; 0 for
+// an unknown name.
+int kernel_arrays(const std::string &name);
+int baseline_arrays(const std::string &name);
+
 // ---- kernels.cc, api.cc, baselines.cc, threads.cc ----
 // Registers every kernel x ISA at one size; returns the names in order.
 std::vector<std::string> register_kernels(const Options &o, size_t bytes, double min_time);
@@ -81,6 +95,8 @@ std::vector<std::string> register_kernels(const Options &o, size_t bytes, double
 std::vector<std::string> register_api(const Options &o, size_t bytes, double min_time);
 void register_baselines(const Options &o, size_t bytes, double min_time);
 bool check_scalar_philox(); // the plain loop makes dk_randn's normals
+// Registers the paired benchmarks of the goals at one size (pairs.cc).
+std::vector<std::string> register_pairs(const Options &o, size_t bytes, double min_time);
 void register_threads(const Options &o, dk_isa isa, unsigned cpus);
 bool threads_differed(); // some split gave other bits than one call
 void release_batch();

@@ -12,6 +12,8 @@
 #include "coefs.h"
 #include "dispatch.h"
 
+#include <memory>
+
 namespace dkb
 {
 
@@ -54,16 +56,22 @@ std::vector<KernelCase> kernel_cases()
     return cases;
 }
 
-void run_kernel(benchmark::State &state, const KernelCase &c, dk_isa isa, size_t bytes)
+// The arguments of one call, kept where the counts it writes can land.
+struct KernelCall {
+    dk_kargs a = {};
+    size_t counts[DK_MAX_COUNTS] = {};
+};
+
+Work case_work(const KernelCase &c, dk_isa isa, size_t bytes, std::string *why)
 {
     const dk_kernels *k = dk_variant_kernels(dk_variant_of_isa(isa));
     if (!k) {
-        state.SkipWithError("this ISA's build is missing");
-        return;
+        *why = "this ISA's build is missing";
+        return {};
     }
     if (!prepare_buffers(bytes)) {
-        state.SkipWithError("out of memory");
-        return;
+        *why = "out of memory";
+        return {};
     }
     dk_step_opts opts = {};
     opts.prediction = DK_PRED_V;
@@ -72,29 +80,66 @@ void run_kernel(benchmark::State &state, const KernelCase &c, dk_isa isa, size_t
     const dk_step_coefs linear =
         dk_step_coefs_of(g_sched, DK_SAMPLER_DDPM, g_t, g_t - 1, &opts, nullptr, &x0_form, &mode);
     opts.clip = 1.0f;
-    dk_kargs a = {};
+    auto call = std::make_shared<KernelCall>();
+    dk_kargs &a = call->a;
     a.c = dk_step_coefs_of(g_sched, DK_SAMPLER_DDPM, g_t, g_t - 1, &opts, nullptr, &x0_form, &mode);
     a.c.am = linear.am; // every term of step_x0's mode 0, and the linear step's own coefficients
     a.c.ax = linear.ax;
     a.mode = 0;
     a.noise = g_noise;
-    size_t counts[DK_MAX_COUNTS];
-    a.counts = counts;
+    a.counts = call->counts;
     for (int i = 0; i < c.d.inputs; ++i)
         a.in[i] = c.absent >> i & 1 ? nullptr : g_buf.in[i];
     for (int j = 0; j < c.d.outputs; ++j)
         a.out[j] = c.absent >> (DK_MAX_IN + j) & 1 ? nullptr : g_buf.out[j];
     const size_t n = bytes / sizeof(float);
     const dk_kernel_fn fn = k->fn[c.id];
-    fn(n, &a); // untimed: warms caches and TLB
+    Work once = [fn, n, call] { fn(n, &call->a); };
+    once();
+    return once;
+}
+
+void run_kernel(benchmark::State &state, const KernelCase &c, dk_isa isa, size_t bytes)
+{
+    std::string why;
+    const Work once = case_work(c, isa, bytes, &why);
+    if (!once) {
+        state.SkipWithError(why.c_str());
+        return;
+    }
     for (auto _ : state) {
-        fn(n, &a);
+        once();
         benchmark::ClobberMemory(); // the output counts as read: no dead stores
     }
     set_counters(state, c.arrays, bytes);
 }
 
+const KernelCase *find_case(const std::string &name)
+{
+    static const std::vector<KernelCase> cases = kernel_cases();
+    for (const KernelCase &c : cases)
+        if (c.name == name)
+            return &c;
+    return nullptr;
+}
+
 } // namespace
+
+Work kernel_work(const std::string &name, dk_isa isa, size_t bytes, std::string *why)
+{
+    const KernelCase *c = find_case(name);
+    if (!c) {
+        *why = "no kernel case " + name;
+        return {};
+    }
+    return case_work(*c, isa, bytes, why);
+}
+
+int kernel_arrays(const std::string &name)
+{
+    const KernelCase *c = find_case(name);
+    return c ? c->arrays : 0;
+}
 
 std::vector<std::string> register_kernels(const Options &o, size_t bytes, double min_time)
 {

@@ -23,7 +23,8 @@ benchmark::internal::Benchmark *add(const std::string &kernel, const char *isa_f
     benchmark::internal::Benchmark *b = benchmark::RegisterBenchmark(name.c_str(), fn);
     const bool goal = kernel == "q_sample_randn" || kernel == "triad" || kernel == "scalar_philox_loop" ||
                       kernel.compare(0, 4, "step") == 0 || kernel.compare(0, 6, "x0_abs") == 0 ||
-                      kernel.compare(0, 4, "api_") == 0 || kernel.compare(0, 10, "fused_loop") == 0;
+                      kernel.compare(0, 4, "api_") == 0 || kernel.compare(0, 10, "fused_loop") == 0 ||
+                      kernel.compare(0, 5, "pair:") == 0;
     if (goal && bytes == kGoalBytes && min_time < kGoalMinTime)
         b->MinTime(kGoalMinTime); // appends "/min_time:0.500" to the name
     return b;
@@ -134,8 +135,10 @@ int main(int argc, char **argv)
         register_baselines(opt, bytes, min_time);
         kernels = register_kernels(opt, bytes, min_time);
         // The public calls at the goals' size, or the largest of a smaller run.
-        if (bytes == kGoalBytes || (bytes == byte_sizes.back() && bytes < kGoalBytes))
+        if (bytes == kGoalBytes || (bytes == byte_sizes.back() && bytes < kGoalBytes)) {
             calls = register_api(opt, bytes, min_time);
+            register_pairs(opt, bytes, min_time); // the goals' ratios, after all they pair
+        }
     }
     kernels.insert(kernels.end(), calls.begin(), calls.end());
     benchmark::AddCustomContext("diffkern_kernels", join(kernels));

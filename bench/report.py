@@ -32,18 +32,18 @@ GOAL_KERNEL = "q_sample_randn"  # x0 -> xt and eps, the noise drawn in the call
 # the scalar Philox + libm loop).
 GOALS = {"avx2": (2.5, 8.0), "avx512": (1.5, 13.0)}
 # The sampler goals. Step kernels without noise: at least this fraction of the
-# speed of the plain loop of the same arrays (bench/baselines.cc).
+# speed of the plain loop of the same arrays (bench/baselines.cc; bench/pairs.cc
+# pairs each kernel with its loop).
 STEP_MIN_SPEED = 0.9
-LOOP_OF_ARRAYS = {3: "fused_loop3", 4: "fused_loop", 5: "fused_loop5"}
-# Public calls (bench/api.cc): (call, the call it is timed against, largest
-# time ratio).
-CALL_GOALS = [
-    ("api_p_step_v_threshold", "api_p_step_v", 2.0),
-    ("api_p_step_randn_v_clip", "api_p_step_randn", 1.15),
-    ("api_ddim_step_randn", "api_p_step_randn", 1.15),
-    ("api_sde_step_randn", "api_p_step_randn", 1.15),
-    ("api_ddim_step_randn_guided", "api_p_step_randn_guided", 1.15),
-]
+# Public calls (bench/api.cc): the largest time ratio over the call each is
+# timed against (bench/pairs.cc pairs them).
+CALL_GOALS = {
+    "api_p_step_v_threshold": 2.0,
+    "api_p_step_randn_v_clip": 1.15,
+    "api_ddim_step_randn": 1.15,
+    "api_sde_step_randn": 1.15,
+    "api_ddim_step_randn_guided": 1.15,
+}
 
 
 def cpu_model():
@@ -101,6 +101,22 @@ def load(path):
     results = {k: Result(v) for k, v in runs.items()}
     results.update({k: Result([], e) for k, e in errors.items() if k not in results})
     return results, data.get("context", {})
+
+
+def load_pairs(path):
+    """{(subject, reference, isa, bytes): median time ratio} of the paired
+    benchmarks (bench/pairs.cc), named pair:<subject>:<reference>/<isa>/<bytes>."""
+    with open(path) as f:
+        data = json.load(f)
+    pairs = {}
+    for b in data.get("benchmarks", []):
+        name = b.get("run_name", b["name"])
+        if not name.startswith("pair:") or b.get("error_occurred") or "ratio" not in b:
+            continue
+        parts = name.split("/")
+        _, subject, reference = parts[0].split(":")
+        pairs[(subject, reference, parts[1], int(parts[2]))] = b["ratio"]
+    return pairs
 
 
 def ordered(names, context_list):
@@ -226,60 +242,47 @@ def print_goals(results):
     print()
 
 
-def is_step_kernel(name):
-    """The step kernels without noise, step and step_x0, and their cases
-    without optional arrays (x0_abs is read in the thresholded call)."""
-    return name.split("-")[0] in ("step", "step_x0")
-
-
 # The goals hold the vectorized builds to the memory limit; the scalar
 # builds are not vectorized, by design, and get no verdict.
 NO_VERDICT_ISAS = ("scalar",)
 
 
-def print_sampler_goals(results, ctx):
-    kernels, _, isas = kernels_and_isas(results, ctx)
-    # 64 MiB, or the largest size with the public calls (a --quick run)
-    sizes = sorted({k[2] for k in results if k[0].startswith("api_")}, reverse=True)
+def print_sampler_goals(results, ctx, pairs):
+    _, _, isas = kernels_and_isas(results, ctx)
+    isas = [i for i in isas if i not in NO_VERDICT_ISAS]
+    # 64 MiB, or the largest size with pairs (a --quick run)
+    sizes = sorted({k[3] for k in pairs}, reverse=True)
     size = GOAL_BYTES if GOAL_BYTES in sizes else next(iter(sizes), None)
-    print("Sampler goals at 64 MiB per array, one thread: time ratios, verdicts per ISA")
+    print("Sampler goals at 64 MiB per array, one thread: each pair timed in alternation")
+    print("(bench/pairs.cc), the median ratio of its iterations; no pairs for the scalar builds,")
+    print("which are not vectorized")
     if size is None:
-        print("  not measured: the run has no public calls (bench/api.cc)\n")
+        print("  not measured: the run has no pairs\n")
         return
     if size != GOAL_BYTES:
         print(f"  (this run stops below 64 MiB: figures at {human(size)}, not the goals' size)")
 
-    def cell(ratio, ok, isa):
-        verdict = "-" if isa in NO_VERDICT_ISAS else "n/a" if size != GOAL_BYTES else "ok" if ok else "MISS"
-        return f"{ratio:.2f} {verdict}"
+    def cell(value, ok):
+        return f"{value:.2f} " + ("n/a" if size != GOAL_BYTES else "ok" if ok else "MISS")
 
-    def measured(key):
-        r = results.get(key)
-        return r if r and r.ns else None
-
-    rows = []
-    for kernel in [k for k in kernels if is_step_kernel(k)]:
-        loop = None
-        row = [kernel]
-        for isa in isas:
-            r = measured((kernel, isa, size))
-            if r is None:
-                row.append("-")
+    def rows_of(keep, value, goal):
+        rows = []
+        for subject, reference in dict.fromkeys((k[0], k[1]) for k in pairs if k[3] == size):
+            if not keep(subject):
                 continue
-            loop = LOOP_OF_ARRAYS.get(int(r.counters.get("arrays", 0)))
-            base = measured((loop, "baseline", size)) if loop else None
-            row.append(cell(base.ns / r.ns, base.ns / r.ns >= STEP_MIN_SPEED, isa) if base else "-")
-        rows.append(row[:1] + [loop or "-"] + row[1:])
-    print(f"  step kernels without noise: speed of the plain loop of the same arrays, goal >= {STEP_MIN_SPEED}")
-    print("  (no verdict for the scalar builds, which are not vectorized)")
+            row = [subject, reference]
+            for isa in isas:
+                r = pairs.get((subject, reference, isa, size))
+                row.append("-" if r is None else cell(value(r), goal(subject, value(r))))
+            rows.append(row)
+        return rows
+
+    rows = rows_of(lambda s: not s.startswith("api_"), lambda r: 1 / r, lambda s, v: v >= STEP_MIN_SPEED)
+    print(f"  step kernels without noise: speed over the plain loop of the same arrays, goal >= {STEP_MIN_SPEED}")
     print(indent(table(["kernel", "vs"] + isas, rows, left=2)))
-    rows = []
-    for call, against, limit in CALL_GOALS:
-        row = [call, against, f"<= {limit}"]
-        for isa in isas:
-            a, b = measured((call, isa, size)), measured((against, isa, size))
-            row.append(cell(a.ns / b.ns, a.ns / b.ns <= limit, isa) if a and b else "-")
-        rows.append(row)
+    rows = rows_of(lambda s: s in CALL_GOALS, lambda r: r, lambda s, v: v <= CALL_GOALS[s])
+    for row in rows:
+        row.insert(2, f"<= {CALL_GOALS[row[0]]}")
     print("  public calls (rows of 4096): time over the call it is read against")
     print(indent(table(["call", "vs", "goal"] + isas, rows, left=3)))
     print()
@@ -346,7 +349,7 @@ def main():
     print_machine(ctx)
     print_kernels(results, ctx)
     print_goals(results)
-    print_sampler_goals(results, ctx)
+    print_sampler_goals(results, ctx, load_pairs(args.bench_json))
     print_threads(results)
     if args.peers:
         print_peers(results, ctx, args.peers)

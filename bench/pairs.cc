@@ -1,0 +1,115 @@
+// The goals' ratios, each timed as a pair: the subject and the reference
+// it is read against run in alternation, one after the other in every
+// iteration (in turn first), and the counter "ratio" is the median of the
+// iterations' time(subject) / time(reference). Two rows timed minutes apart
+// in the same run drift 10 to 30% on a shared VM; a pair sees the same
+// machine state, so its ratio moves far less, and the goals' verdicts
+// (bench/report.py) read these ratios.
+//
+// Named pair:<subject>:<reference>/<isa>/<bytes>: the step kernels without
+// noise against the plain loop of the same arrays (bench/baselines.cc), and
+// the public calls of the sampler goals against theirs (bench/api.cc). The
+// scalar builds get no pair: their goals carry no verdict.
+#include "bench.h"
+
+#include <algorithm>
+#include <chrono>
+
+namespace dkb
+{
+
+namespace
+{
+
+// The step kernel cases (kernels.cc names them) against the fused loop of
+// the same arrays.
+constexpr const char *step_cases[] = {"step",    "step-u",    "step-z",    "step-u-z",
+                                      "step_x0", "step_x0-u", "step_x0-z", "step_x0-u-z"};
+constexpr const char *loops[] = {"fused_loop3", "fused_loop", "fused_loop5"};
+
+// The public calls: the thresholded step against the same step without it,
+// every _randn form against dk_p_step_randn of the same arrays.
+struct CallPair {
+    const char *subject, *reference;
+};
+constexpr CallPair call_pairs[] = {
+    {"api_p_step_v_threshold", "api_p_step_v"},
+    {"api_p_step_randn_v_clip", "api_p_step_randn"},
+    {"api_ddim_step_randn", "api_p_step_randn"},
+    {"api_sde_step_randn", "api_p_step_randn"},
+    {"api_ddim_step_randn_guided", "api_p_step_randn_guided"},
+};
+
+double seconds_of(const Work &w)
+{
+    const auto start = std::chrono::steady_clock::now();
+    w();
+    benchmark::ClobberMemory();
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// Both Works are made here, when the benchmark runs: they share g_buf.
+void run_pair(benchmark::State &state, const std::function<Work(std::string *)> &make_subject,
+              const std::function<Work(std::string *)> &make_reference)
+{
+    std::string why;
+    const Work subject = make_subject(&why), reference = subject ? make_reference(&why) : Work();
+    if (!subject || !reference) {
+        state.SkipWithError(why.c_str());
+        return;
+    }
+    std::vector<double> ratios;
+    for (auto _ : state) {
+        double s, r;
+        if (ratios.size() % 2 == 0) {
+            s = seconds_of(subject);
+            r = seconds_of(reference);
+        } else {
+            r = seconds_of(reference);
+            s = seconds_of(subject);
+        }
+        ratios.push_back(s / r);
+    }
+    std::sort(ratios.begin(), ratios.end());
+    const size_t k = ratios.size();
+    state.counters["ratio"] = k % 2 ? ratios[k / 2] : (ratios[k / 2 - 1] + ratios[k / 2]) / 2;
+    state.counters["pairs"] = static_cast<double>(k);
+}
+
+} // namespace
+
+std::vector<std::string> register_pairs(const Options &o, size_t bytes, double min_time)
+{
+    std::vector<std::string> names;
+    for (dk_isa isa : isas_to_run(o)) {
+        if (isa == DK_ISA_SCALAR)
+            continue;
+        for (const char *kernel : step_cases) {
+            const int arrays = kernel_arrays(kernel);
+            const char *const *loop =
+                std::find_if(std::begin(loops), std::end(loops),
+                             [arrays](const char *l) { return baseline_arrays(l) == arrays; });
+            if (loop == std::end(loops))
+                continue; // no plain loop of its arrays
+            const std::string name = std::string("pair:") + kernel + ":" + *loop, k = kernel, l = *loop;
+            names.push_back(name);
+            add(name, dk_isa_name(isa), bytes, min_time, [k, l, isa, bytes](benchmark::State &state) {
+                run_pair(
+                    state, [&](std::string *why) { return kernel_work(k, isa, bytes, why); },
+                    [&](std::string *why) { return baseline_work(l, bytes, why); });
+            });
+        }
+        for (const CallPair &p : call_pairs) {
+            const std::string name = std::string("pair:") + p.subject + ":" + p.reference;
+            names.push_back(name);
+            add(name, dk_isa_name(isa), bytes, min_time, [p, isa, bytes](benchmark::State &state) {
+                run_pair(
+                    state, [&](std::string *why) { return api_work(p.subject, isa, bytes, why); },
+                    [&](std::string *why) { return api_work(p.reference, isa, bytes, why); });
+            });
+        }
+    }
+    return names;
+}
+
+} // namespace dkb
