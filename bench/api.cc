@@ -112,16 +112,8 @@ void run_api(benchmark::State &state, const ApiCase &c, dk_isa isa, size_t bytes
 {
     std::string why;
     const Work once = case_work(c, isa, bytes, &why);
-    if (!once) {
-        state.SkipWithError(why.c_str());
-        return;
-    }
     const size_t n = bytes / sizeof(float), dim = std::min<size_t>(n, 4096);
-    for (auto _ : state) {
-        once();
-        benchmark::ClobberMemory();
-    }
-    set_counters(state, c.arrays, n / dim * dim * sizeof(float));
+    run_work(state, once, why, c.arrays, n / dim * dim * sizeof(float));
 }
 
 } // namespace

@@ -179,15 +179,7 @@ void run_baseline(benchmark::State &state, const BaselineInfo &b, size_t bytes)
 {
     std::string why;
     const Work once = info_work(b, bytes, &why);
-    if (!once) {
-        state.SkipWithError(why.c_str());
-        return;
-    }
-    for (auto _ : state) {
-        once();
-        benchmark::ClobberMemory();
-    }
-    set_counters(state, b.arrays, bytes);
+    run_work(state, once, why, b.arrays, bytes);
 }
 
 const BaselineInfo *find_baseline(const std::string &name)

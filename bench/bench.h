@@ -72,9 +72,6 @@ constexpr double kGoalMinTime = 0.5;
 // goals' benchmarks. Returns the benchmark.
 benchmark::internal::Benchmark *add(const std::string &kernel, const char *isa_field, size_t bytes,
                                     double min_time, std::function<void(benchmark::State &)> fn);
-// Sets the counters every single-thread benchmark reports.
-void set_counters(benchmark::State &state, int arrays, size_t bytes);
-
 // One run of a benchmark's work, set up and run once untimed (buffers of its
 // size filled, caches and TLB warm), so that its first timed run is like
 // the others. The benchmarks of one size share g_buf, so a Work holds only
@@ -83,6 +80,10 @@ using Work = std::function<void()>;
 Work kernel_work(const std::string &name, dk_isa isa, size_t bytes, std::string *why);
 Work api_work(const std::string &name, dk_isa isa, size_t bytes, std::string *why);
 Work baseline_work(const std::string &name, size_t bytes, std::string *why);
+// A single-thread benchmark of once (skipped with why if it is empty), with
+// the counters every single-thread benchmark reports, for arrays of bytes
+// each.
+void run_work(benchmark::State &state, const Work &once, const std::string &why, int arrays, size_t bytes);
 // The arrays a kernel case, public call or baseline reads or writes; 0 for
 // an unknown name.
 int kernel_arrays(const std::string &name);
@@ -96,7 +97,7 @@ std::vector<std::string> register_api(const Options &o, size_t bytes, double min
 void register_baselines(const Options &o, size_t bytes, double min_time);
 bool check_scalar_philox(); // the plain loop makes dk_randn's normals
 // Registers the paired benchmarks of the goals at one size (pairs.cc).
-std::vector<std::string> register_pairs(const Options &o, size_t bytes, double min_time);
+void register_pairs(const Options &o, size_t bytes, double min_time);
 void register_threads(const Options &o, dk_isa isa, unsigned cpus);
 bool threads_differed(); // some split gave other bits than one call
 void release_batch();

@@ -103,15 +103,7 @@ void run_kernel(benchmark::State &state, const KernelCase &c, dk_isa isa, size_t
 {
     std::string why;
     const Work once = case_work(c, isa, bytes, &why);
-    if (!once) {
-        state.SkipWithError(why.c_str());
-        return;
-    }
-    for (auto _ : state) {
-        once();
-        benchmark::ClobberMemory(); // the output counts as read: no dead stores
-    }
-    set_counters(state, c.arrays, bytes);
+    run_work(state, once, why, c.arrays, bytes);
 }
 
 const KernelCase *find_case(const std::string &name)

@@ -30,8 +30,16 @@ benchmark::internal::Benchmark *add(const std::string &kernel, const char *isa_f
     return b;
 }
 
-void set_counters(benchmark::State &state, int arrays, size_t bytes)
+void run_work(benchmark::State &state, const Work &once, const std::string &why, int arrays, size_t bytes)
 {
+    if (!once) {
+        state.SkipWithError(why.c_str());
+        return;
+    }
+    for (auto _ : state) {
+        once();
+        benchmark::ClobberMemory(); // the output counts as read: no dead stores
+    }
     state.SetBytesProcessed(state.iterations() * arrays * static_cast<int64_t>(bytes));
     state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(bytes / sizeof(float)));
     state.counters["arrays"] = static_cast<double>(arrays);

@@ -78,9 +78,8 @@ void run_pair(benchmark::State &state, const std::function<Work(std::string *)> 
 
 } // namespace
 
-std::vector<std::string> register_pairs(const Options &o, size_t bytes, double min_time)
+void register_pairs(const Options &o, size_t bytes, double min_time)
 {
-    std::vector<std::string> names;
     for (dk_isa isa : isas_to_run(o)) {
         if (isa == DK_ISA_SCALAR)
             continue;
@@ -92,7 +91,6 @@ std::vector<std::string> register_pairs(const Options &o, size_t bytes, double m
             if (loop == std::end(loops))
                 continue; // no plain loop of its arrays
             const std::string name = std::string("pair:") + kernel + ":" + *loop, k = kernel, l = *loop;
-            names.push_back(name);
             add(name, dk_isa_name(isa), bytes, min_time, [k, l, isa, bytes](benchmark::State &state) {
                 run_pair(
                     state, [&](std::string *why) { return kernel_work(k, isa, bytes, why); },
@@ -101,7 +99,6 @@ std::vector<std::string> register_pairs(const Options &o, size_t bytes, double m
         }
         for (const CallPair &p : call_pairs) {
             const std::string name = std::string("pair:") + p.subject + ":" + p.reference;
-            names.push_back(name);
             add(name, dk_isa_name(isa), bytes, min_time, [p, isa, bytes](benchmark::State &state) {
                 run_pair(
                     state, [&](std::string *why) { return api_work(p.subject, isa, bytes, why); },
@@ -109,7 +106,6 @@ std::vector<std::string> register_pairs(const Options &o, size_t bytes, double m
             });
         }
     }
-    return names;
 }
 
 } // namespace dkb

@@ -59,7 +59,8 @@ enum {
  * store of each ISA's width lands there). Tests compare only these. */
 static inline size_t dk_out_defined(unsigned uses, int k, int outputs, size_t n, const size_t *counts)
 {
-    return (uses & DK_WRITES_COUNTS) && k == outputs - 1 ? counts[1] : n;
+    const int packed = (uses & DK_WRITES_COUNTS) && k == outputs - 1;
+    return packed && counts[1] < n ? counts[1] : n; /* at most n, whatever a wrong count says */
 }
 
 /* The kernel has n modes (a->mode), 1 when not given. */

@@ -1,5 +1,5 @@
 /* The byte shuffles that pack the selected lanes of a 4-float vector to its
- * front (vf_pack_within of the SSE4.1, AVX2 and NEON layers): row m lists
+ * front (vf_pack_within of the SSE4.1 and NEON layers): row m lists
  * the bytes of the lanes whose bit is set in m, lowest lane first; 0x80
  * zeroes the rest (pshufb, and tbl for any index past 15). Also the
  * AVX-512 layer, for dk_pack_count. */

@@ -94,10 +94,8 @@ static void check_outputs(const kcase *c, size_t n, float *const *got, float *co
     for (int k = 0; k < c->d.outputs; k++) {
         if (!out_present(c, k))
             continue;
-        /* Only the values the kernel defines (of the packed output, its first
-         * counts[1]; the counts are checked below, and bound it here). */
-        size_t len = dk_out_defined(c->d.uses, k, c->d.outputs, n, counts_want);
-        len = len < n ? len : n;
+        /* only the values the kernel defines (of the packed output, its first counts[1]) */
+        const size_t len = dk_out_defined(c->d.uses, k, c->d.outputs, n, counts_want);
         const size_t d = first_diff(c, got[k], want[k], len);
         dk_check(d == len, "%s n=%zu %s: %s[%zu] is %a (%08x), reference %a (%08x)", c->label, n, layout,
                  c->d.out_names[k], d, d < len ? got[k][d] : 0.0, d < len ? dk_bits(got[k][d]) : 0,
@@ -189,8 +187,8 @@ static void compare_misaligned(const kcase *c, size_t n, size_t mis)
         dk_check(canaries_intact(b_test[k], n, mis), "%s n=%zu %s: %s: canary overwritten", c->label, n,
                  layout, c->d.out_names[k]);
         /* every value it defines (the packed output: its first counts[1]) */
-        size_t unwritten = 0, len = dk_out_defined(c->d.uses, k, c->d.outputs, n, counts_test);
-        len = len < n ? len : n;
+        const size_t len = dk_out_defined(c->d.uses, k, c->d.outputs, n, counts_test);
+        size_t unwritten = 0;
         for (size_t i = 0; i < len; i++)
             unwritten += dk_bits(out_test[k][i]) == CANARY;
         dk_check(unwritten == 0, "%s n=%zu: %zu of %s not written", c->label, n, unwritten,
