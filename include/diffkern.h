@@ -199,6 +199,14 @@ DK_API dk_status dk_p_step(const dk_schedule *s, const int32_t *t, size_t rows, 
 
 /* ---- kernels with generated noise ----------------------------------------- */
 
+/* Training's timestep draws, uniform over 1..T: t[r] = 1 + (w * T >> 32) in
+ * 64 bits, w the Philox word of index noise.offset + r (the words of
+ * doc/noise.md, before Box-Muller: block index / 4, word index % 4). The
+ * same (noise, r) gives the same t[r] on every ISA and however the rows are
+ * split. T < 1: DK_ERR_STEPS; t NULL with rows > 0: DK_ERR_NULL_POINTER;
+ * DK_ERR_NOISE_RANGE as dk_randn. Nothing is written on an error. */
+DK_API dk_status dk_sample_timesteps(dk_noise noise, int32_t T, int32_t *t, size_t rows);
+
 /* out[i] = the standard normal of index noise.offset + i. */
 DK_API dk_status dk_randn(dk_noise noise, float *out, size_t n);
 
