@@ -56,10 +56,11 @@ std::vector<KernelCase> kernel_cases()
     return cases;
 }
 
-// The arguments of one call, kept where the counts it writes can land.
+// The arguments of one call, kept where the counts and sum it writes can land.
 struct KernelCall {
     dk_kargs a = {};
     size_t counts[DK_MAX_COUNTS] = {};
+    double sum = 0.0;
 };
 
 Work case_work(const KernelCase &c, dk_isa isa, size_t bytes, std::string *why)
@@ -88,6 +89,7 @@ Work case_work(const KernelCase &c, dk_isa isa, size_t bytes, std::string *why)
     a.mode = 0;
     a.noise = g_noise;
     a.counts = call->counts;
+    a.sum = &call->sum;
     for (int i = 0; i < c.d.inputs; ++i)
         a.in[i] = c.absent >> i & 1 ? nullptr : g_buf.in[i];
     for (int j = 0; j < c.d.outputs; ++j)

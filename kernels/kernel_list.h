@@ -12,7 +12,9 @@
  *           element i of the call has the normal, or Philox word, of index
  *           a->noise.offset + i), DK_MODES(n) (a->mode in 0..n-1);
  *           DK_WRITES_WORDS: out[0] receives raw 32-bit words, not floats;
- *           DK_WRITES_COUNTS: a->counts[0 .. DK_MAX_COUNTS) receives counts.
+ *           DK_WRITES_COUNTS: a->counts[0 .. DK_MAX_COUNTS) receives counts;
+ *           DK_WRITES_SUM: *a->sum receives the call's row sum (its n
+ *           elements are the columns of one row: sum_math.h).
  * Every kernel is void f(size_t n, const dk_kargs *a) over n elements of each
  * array; kernels.h gives the operation sequences. Tests and bench read the
  * row through dk_kernel_describe(). No include guard: this file is included
@@ -40,6 +42,11 @@ DK_KERNEL(x0_abs, "x m u? -> a packed", DK_USES_CLIP | DK_WRITES_COUNTS)
  * the quantile. No arithmetic. counts: the values below lo, within [lo, hi],
  * and NaN. packed[counts[1] .. n) is scratch (dk_out_defined). */
 DK_KERNEL(pack_within, "a -> packed", DK_USES_CLIP | DK_WRITES_COUNTS)
+
+/* The squared error of a training loss over one row: d = m - fma(kx, x0,
+ * km * eps) (the target as a map of x0 and eps), sum = the row sum of d * d,
+ * grad = scale * d. */
+DK_KERNEL(loss, "x0 eps m -> grad?", DK_WRITES_SUM)
 
 /* Raw Philox4x32-10 words: word e is word e % 4 of block e / 4, the words
  * every noise kernel turns into normals (known-answer tests). */

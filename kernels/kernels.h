@@ -42,6 +42,7 @@ typedef struct dk_kargs {
     int mode;       /* 0 .. the row's DK_MODES - 1 */
     dk_noise noise; /* element i of the call uses index noise.offset + i */
     size_t *counts; /* DK_WRITES_COUNTS kernels: DK_MAX_COUNTS counts of the call */
+    double *sum;    /* DK_WRITES_SUM kernels: the row sum of the call (sum_math.h) */
 } dk_kargs;
 
 typedef void (*dk_kernel_fn)(size_t n, const dk_kargs *a);
@@ -52,6 +53,7 @@ enum {
     DK_USES_NOISE = 1u << 1, /* a->noise */
     DK_WRITES_WORDS = 1u << 2,
     DK_WRITES_COUNTS = 1u << 3, /* a->counts */
+    DK_WRITES_SUM = 1u << 4,    /* *a->sum */
 };
 /* The values out[k] of a call defines: all n, except the packed output (the
  * last) of a DK_WRITES_COUNTS kernel, which defines its first counts[1];

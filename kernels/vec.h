@@ -25,6 +25,11 @@
  *                          counts of a tally: vu_set1(0) to start)
  *   vu_tally_nan(t, a)     t plus 1 in each lane where a is NaN
  *   vu_tally_sum(t)        the sum of the lanes of a tally
+ *   vd                     DK_W double lanes of a row sum (sum_math.h)
+ *   vd_zero()              all lanes +0.0
+ *   vd_add_vf(s, v)        s + v lane by lane, each float converted to
+ *                          double (exact) and added with one rounding
+ *   vd_storeu(p, s)        the DK_W doubles to p
  *
  * DK_FUSED is 1 in the fused family (scalar-fma, AVX2, AVX-512, NEON), else 0.
  */
@@ -61,6 +66,16 @@ DK_INLINE void vf_store_block(float *p, vf v, size_t part)
         vf_store_part(p, v, part);
     else
         vf_storeu(p, v);
+}
+
+/* v with the lanes from part on set to +0 (part == 0: v whole). */
+DK_INLINE vf vf_keep_block(vf v, size_t part)
+{
+    if (!part)
+        return v;
+    float lanes[DK_W];
+    vf_store_part(lanes, v, part);
+    return vf_load_part(lanes, part);
 }
 
 /* Runs BLOCK(at, part) over n floats: full vectors first, then one partial

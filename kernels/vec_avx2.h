@@ -58,6 +58,26 @@ DK_INLINE size_t vu_tally_sum(vu t)
         sum += lanes[i];
     return sum;
 }
+/* Row sums (vec.h): DK_W double lanes, each float converted exactly. */
+typedef struct {
+    __m256d lo, hi;
+} vd;
+DK_INLINE vd vd_zero(void)
+{
+    const vd s = {_mm256_setzero_pd(), _mm256_setzero_pd()};
+    return s;
+}
+DK_INLINE vd vd_add_vf(vd s, vf v)
+{
+    s.lo = _mm256_add_pd(s.lo, _mm256_cvtps_pd(_mm256_castps256_ps128(v)));
+    s.hi = _mm256_add_pd(s.hi, _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)));
+    return s;
+}
+DK_INLINE void vd_storeu(double *p, vd s)
+{
+    _mm256_storeu_pd(p, s.lo);
+    _mm256_storeu_pd(p + 4, s.hi);
+}
 
 DK_INLINE vu vu_set1(uint32_t x) { return _mm256_set1_epi32((int)x); }
 DK_INLINE vu vu_loadu(const uint32_t *p) { return _mm256_loadu_si256((const __m256i *)p); }

@@ -51,6 +51,27 @@ DK_INLINE size_t vu_tally_sum(vu t)
         sum += lanes[i];
     return sum;
 }
+/* Row sums (vec.h): DK_W double lanes, each float converted exactly. */
+typedef struct {
+    __m512d lo, hi;
+} vd;
+DK_INLINE vd vd_zero(void)
+{
+    const vd s = {_mm512_setzero_pd(), _mm512_setzero_pd()};
+    return s;
+}
+DK_INLINE vd vd_add_vf(vd s, vf v)
+{
+    s.lo = _mm512_add_pd(s.lo, _mm512_cvtps_pd(_mm512_castps512_ps256(v)));
+    s.hi = _mm512_add_pd(s.hi,
+                         _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1))));
+    return s;
+}
+DK_INLINE void vd_storeu(double *p, vd s)
+{
+    _mm512_storeu_pd(p, s.lo);
+    _mm512_storeu_pd(p + 8, s.hi);
+}
 
 DK_INLINE vu vu_set1(uint32_t x) { return _mm512_set1_epi32((int)x); }
 DK_INLINE vu vu_loadu(const uint32_t *p) { return _mm512_loadu_si512(p); }

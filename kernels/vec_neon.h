@@ -53,6 +53,26 @@ DK_INLINE size_t vu_tally_sum(vu t)
 {
     return (size_t)vgetq_lane_u32(t, 0) + vgetq_lane_u32(t, 1) + vgetq_lane_u32(t, 2) + vgetq_lane_u32(t, 3);
 }
+/* Row sums (vec.h): DK_W double lanes, each float converted exactly. */
+typedef struct {
+    float64x2_t lo, hi;
+} vd;
+DK_INLINE vd vd_zero(void)
+{
+    const vd s = {vdupq_n_f64(0.0), vdupq_n_f64(0.0)};
+    return s;
+}
+DK_INLINE vd vd_add_vf(vd s, vf v)
+{
+    s.lo = vaddq_f64(s.lo, vcvt_f64_f32(vget_low_f32(v)));
+    s.hi = vaddq_f64(s.hi, vcvt_high_f64_f32(v));
+    return s;
+}
+DK_INLINE void vd_storeu(double *p, vd s)
+{
+    vst1q_f64(p, s.lo);
+    vst1q_f64(p + 2, s.hi);
+}
 
 DK_INLINE vu vu_set1(uint32_t x) { return vdupq_n_u32(x); }
 DK_INLINE vu vu_loadu(const uint32_t *p) { return vld1q_u32(p); }

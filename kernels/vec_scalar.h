@@ -52,6 +52,11 @@ DK_INLINE size_t vf_pack_within(float *dst, vf v, vf lo, vf hi)
 DK_INLINE vu vu_tally_lt(vu t, vf a, vf b) { return t + (a < b); }
 DK_INLINE vu vu_tally_nan(vu t, vf a) { return t + (a != a); }
 DK_INLINE size_t vu_tally_sum(vu t) { return t; }
+/* Row sums (vec.h): DK_W double lanes, each float converted exactly. */
+typedef double vd;
+DK_INLINE vd vd_zero(void) { return 0.0; }
+DK_INLINE vd vd_add_vf(vd s, vf v) { return s + (double)v; }
+DK_INLINE void vd_storeu(double *p, vd s) { *p = s; }
 
 DK_INLINE vu vu_set1(uint32_t x) { return x; }
 DK_INLINE vu vu_loadu(const uint32_t *p) { return *p; }

@@ -52,6 +52,26 @@ DK_INLINE size_t vu_tally_sum(vu t)
     _mm_storeu_si128((__m128i *)lanes, t);
     return (size_t)lanes[0] + lanes[1] + lanes[2] + lanes[3];
 }
+/* Row sums (vec.h): DK_W double lanes, each float converted exactly. */
+typedef struct {
+    __m128d lo, hi;
+} vd;
+DK_INLINE vd vd_zero(void)
+{
+    const vd s = {_mm_setzero_pd(), _mm_setzero_pd()};
+    return s;
+}
+DK_INLINE vd vd_add_vf(vd s, vf v)
+{
+    s.lo = _mm_add_pd(s.lo, _mm_cvtps_pd(v));
+    s.hi = _mm_add_pd(s.hi, _mm_cvtps_pd(_mm_movehl_ps(v, v)));
+    return s;
+}
+DK_INLINE void vd_storeu(double *p, vd s)
+{
+    _mm_storeu_pd(p, s.lo);
+    _mm_storeu_pd(p + 2, s.hi);
+}
 
 DK_INLINE vu vu_set1(uint32_t x) { return _mm_set1_epi32((int)x); }
 DK_INLINE vu vu_loadu(const uint32_t *p) { return _mm_loadu_si128((const __m128i *)p); }

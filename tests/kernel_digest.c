@@ -52,10 +52,12 @@ static uint64_t digest(const dk_kernels *k, dk_kernel_id id, const dk_kernel_des
                 for (size_t o = 0; o < (u & DK_USES_NOISE ? sizeof offsets / sizeof offsets[0] : 1); o++)
                     for (size_t l = 0; l < sizeof lengths / sizeof lengths[0]; l++) {
                         size_t counts[DK_MAX_COUNTS] = {0};
+                        double sum = 0.0;
                         dk_kargs a = {.c = coefs[clamp],
                                       .mode = mode,
                                       .noise = {0x243f6a8885a308d3ull, 7, offsets[o]},
-                                      .counts = counts};
+                                      .counts = counts,
+                                      .sum = &sum};
                         for (int i = 0; i < d->inputs; i++)
                             a.in[i] = absent >> i & 1 ? NULL : inputs[i];
                         for (int j = 0; j < d->outputs; j++) {
@@ -70,6 +72,11 @@ static uint64_t digest(const dk_kernels *k, dk_kernel_id id, const dk_kernel_des
                         for (int j = 0; u & DK_WRITES_COUNTS && j < DK_MAX_COUNTS; j++)
                             for (int b = 0; b < 8; b++)
                                 h = (h ^ ((uint64_t)counts[j] >> (8 * b) & 0xff)) * 0x100000001b3ull;
+                        uint64_t sum_bits = 0x7ff8000000000000ull; /* any NaN as one, as hash_floats */
+                        if (!isnan(sum))
+                            memcpy(&sum_bits, &sum, sizeof sum_bits);
+                        for (int b = 0; u & DK_WRITES_SUM && b < 8; b++)
+                            h = (h ^ (sum_bits >> (8 * b) & 0xff)) * 0x100000001b3ull;
                     }
     }
     return h;

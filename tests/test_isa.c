@@ -7,7 +7,7 @@
  *   pages on either side, misaligned starts inside canary-padded buffers,
  *   each output in place of each input; inputs with NaN, Inf, +-0,
  *   subnormal and huge values among them; the counts of kernels that
- *   write counts;
+ *   write counts and the row sums of those that write sums;
  * - every function of api_list.h over rows x dim shapes with per-row
  *   timesteps, every option set, in place.
  * --bench times each raw kernel of the build against the reference.
@@ -38,10 +38,26 @@ typedef struct kcase {
     unsigned absent; /* optional arrays left NULL, bits as dk_kernel_desc.optional */
     int alias_out;   /* out[alias_out] starts as a copy of in[alias_in] and replaces it; -1: none */
     int alias_in;
+    int wide; /* inputs of magnitudes 2^-40 .. 2^40 (fill_input) */
     char label[160];
 } kcase;
 
 static int in_present(const kcase *c, int i) { return !(c->absent >> i & 1); }
+
+/* The inputs of a layout: values in [-2, 2) with the special ones among them
+ * or, for a row sum, magnitudes 2^-40 .. 2^40 with random signs. Squares of
+ * values in [-2, 2) add exactly in double over any row tested here, whatever
+ * the order; these do not, so a sum added in another order shows. */
+static void fill_input(const kcase *c, float *p, size_t n)
+{
+    if (!c->wide) {
+        dk_rand_fill_special(p, n, 2.0);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        p[i] = (float)(ldexp(dk_rand_uniform(1.0, 2.0), (int)(dk_rand_u64() % 81) - 40) *
+                       (dk_rand_u64() & 1 ? -1.0 : 1.0));
+}
 static int out_present(const kcase *c, int k) { return !(c->absent >> (DK_MAX_IN + k) & 1); }
 
 static float canary(void)
@@ -60,11 +76,18 @@ static size_t first_diff(const kcase *c, const float *got, const float *want, si
     return dk_first_diff(got, want, n);
 }
 
+/* What a call writes besides its arrays: the counts (DK_WRITES_COUNTS) and
+ * the row sum (DK_WRITES_SUM). */
+typedef struct results {
+    size_t counts[DK_MAX_COUNTS];
+    double sum;
+} results;
+
 /* Runs both builds on the arrays of one layout: in[] are the inputs (shared),
- * out_test[] and out_ref[] the outputs (NULL where absent). A kernel that
- * writes counts writes them to counts_test and counts_ref. */
+ * out_test[] and out_ref[] the outputs (NULL where absent), res_test and
+ * res_ref what else each writes. */
 static void run_pair(const kcase *c, size_t n, float *const *in, float *const *out_test,
-                     float *const *out_ref, size_t *counts_test, size_t *counts_ref)
+                     float *const *out_ref, results *res_test, results *res_ref)
 {
     dk_kargs test = c->args, ref = c->args;
     for (int i = 0; i < c->d.inputs; i++)
@@ -81,21 +104,22 @@ static void run_pair(const kcase *c, size_t n, float *const *in, float *const *o
         ref.in[i] = out_ref[k];
     }
     for (int j = 0; j < DK_MAX_COUNTS; j++)
-        counts_test[j] = counts_ref[j] = (size_t)-1;
-    test.counts = counts_test;
-    ref.counts = counts_ref;
+        res_test->counts[j] = res_ref->counts[j] = (size_t)-1;
+    res_test->sum = res_ref->sum = -1.0; /* a sum of squares is never negative */
+    test.counts = res_test->counts, test.sum = &res_test->sum;
+    ref.counts = res_ref->counts, ref.sum = &res_ref->sum;
     target->ref_k->fn[c->id](n, &ref);
     target->k->fn[c->id](n, &test);
 }
 
 static void check_outputs(const kcase *c, size_t n, float *const *got, float *const *want,
-                          const size_t *counts_got, const size_t *counts_want, const char *layout)
+                          const results *res_got, const results *res_want, const char *layout)
 {
     for (int k = 0; k < c->d.outputs; k++) {
         if (!out_present(c, k))
             continue;
         /* only the values the kernel defines (of the packed output, its first counts[1]) */
-        const size_t len = dk_out_defined(c->d.uses, k, c->d.outputs, n, counts_want);
+        const size_t len = dk_out_defined(c->d.uses, k, c->d.outputs, n, res_want->counts);
         const size_t d = first_diff(c, got[k], want[k], len);
         dk_check(d == len, "%s n=%zu %s: %s[%zu] is %a (%08x), reference %a (%08x)", c->label, n, layout,
                  c->d.out_names[k], d, d < len ? got[k][d] : 0.0, d < len ? dk_bits(got[k][d]) : 0,
@@ -103,9 +127,14 @@ static void check_outputs(const kcase *c, size_t n, float *const *got, float *co
     }
     if (c->d.uses & DK_WRITES_COUNTS)
         for (int j = 0; j < DK_MAX_COUNTS; j++)
-            dk_check(counts_got[j] == counts_want[j] && counts_want[j] <= n,
-                     "%s n=%zu %s: count %d is %zu, reference %zu", c->label, n, layout, j, counts_got[j],
-                     counts_want[j]);
+            dk_check(res_got->counts[j] == res_want->counts[j] && res_want->counts[j] <= n,
+                     "%s n=%zu %s: count %d is %zu, reference %zu", c->label, n, layout, j,
+                     res_got->counts[j], res_want->counts[j]);
+    if (c->d.uses & DK_WRITES_SUM) /* bit for bit, any NaN as any other (as dk_same) */
+        dk_check((memcmp(&res_got->sum, &res_want->sum, sizeof(double)) == 0 ||
+                  (isnan(res_got->sum) && isnan(res_want->sum))) &&
+                     !(res_want->sum < 0.0),
+                 "%s n=%zu %s: sum %a, reference %a", c->label, n, layout, res_got->sum, res_want->sum);
 }
 
 /* ---- layouts 1 and 2: every array flush against a guard page ---- */
@@ -118,7 +147,7 @@ static void compare_guarded(const kcase *c, size_t n, int flush_end)
         if (in_present(c, i)) {
             g_in[i] = dk_guarded_alloc(n, flush_end);
             in[i] = g_in[i].p;
-            dk_rand_fill_special(in[i], n, 2.0);
+            fill_input(c, in[i], n);
         }
     for (int k = 0; k < c->d.outputs; k++)
         if (out_present(c, k)) {
@@ -127,9 +156,9 @@ static void compare_guarded(const kcase *c, size_t n, int flush_end)
             out_test[k] = g_test[k].p;
             out_ref[k] = g_ref[k].p;
         }
-    size_t counts_test[DK_MAX_COUNTS], counts_ref[DK_MAX_COUNTS];
-    run_pair(c, n, in, out_test, out_ref, counts_test, counts_ref);
-    check_outputs(c, n, out_test, out_ref, counts_test, counts_ref, flush_end ? "flush-end" : "flush-start");
+    results res_test, res_ref;
+    run_pair(c, n, in, out_test, out_ref, &res_test, &res_ref);
+    check_outputs(c, n, out_test, out_ref, &res_test, &res_ref, flush_end ? "flush-end" : "flush-start");
     for (int i = 0; i < c->d.inputs; i++)
         if (in[i])
             dk_guarded_free(&g_in[i]);
@@ -169,25 +198,25 @@ static void compare_misaligned(const kcase *c, size_t n, size_t mis)
     for (int i = 0; i < c->d.inputs; i++)
         if (in_present(c, i)) {
             in[i] = (b_in[i] = padded(n)) + PAD + mis;
-            dk_rand_fill_special(in[i], n, 2.0);
+            fill_input(c, in[i], n);
         }
     for (int k = 0; k < c->d.outputs; k++)
         if (out_present(c, k)) {
             out_test[k] = (b_test[k] = padded(n)) + PAD + mis;
             out_ref[k] = (b_ref[k] = padded(n)) + PAD + mis;
         }
-    size_t counts_test[DK_MAX_COUNTS], counts_ref[DK_MAX_COUNTS];
-    run_pair(c, n, in, out_test, out_ref, counts_test, counts_ref);
+    results res_test, res_ref;
+    run_pair(c, n, in, out_test, out_ref, &res_test, &res_ref);
     char layout[32];
     snprintf(layout, sizeof layout, "misaligned by %zu", mis);
-    check_outputs(c, n, out_test, out_ref, counts_test, counts_ref, layout);
+    check_outputs(c, n, out_test, out_ref, &res_test, &res_ref, layout);
     for (int k = 0; k < c->d.outputs; k++) {
         if (!b_test[k])
             continue;
         dk_check(canaries_intact(b_test[k], n, mis), "%s n=%zu %s: %s: canary overwritten", c->label, n,
                  layout, c->d.out_names[k]);
         /* every value it defines (the packed output: its first counts[1]) */
-        const size_t len = dk_out_defined(c->d.uses, k, c->d.outputs, n, counts_test);
+        const size_t len = dk_out_defined(c->d.uses, k, c->d.outputs, n, res_test.counts);
         size_t unwritten = 0;
         for (size_t i = 0; i < len; i++)
             unwritten += dk_bits(out_test[k][i]) == CANARY;
@@ -276,6 +305,12 @@ static void check_kernel(dk_kernel_id id)
                             len += snprintf(c.label + len, sizeof c.label - (size_t)len, " no %s",
                                             k < DK_MAX_IN ? c.d.in_names[k] : c.d.out_names[k - DK_MAX_IN]);
                     compare_all_layouts(&c);
+                    if (u & DK_WRITES_SUM) { /* and the order of its sum */
+                        c.wide = 1;
+                        len += snprintf(c.label + len, sizeof c.label - (size_t)len, " wide");
+                        compare_all_layouts(&c);
+                        c.wide = 0;
+                    }
                 }
     }
 }
@@ -373,8 +408,8 @@ static void bench_kernels(void)
         dk_kernel_desc d;
         if (!dk_kernel_describe((dk_kernel_id)id, &d) || !dk_checkasm_wants(d.name))
             continue;
-        size_t counts[DK_MAX_COUNTS];
-        dk_kargs a = {.c = test_step_coefs(1), .noise = {1, 2, 0}, .counts = counts};
+        results res;
+        dk_kargs a = {.c = test_step_coefs(1), .noise = {1, 2, 0}, .counts = res.counts, .sum = &res.sum};
         for (int i = 0; i < d.inputs; i++)
             a.in[i] = arrays[i];
         for (int k = 0; k < d.outputs; k++)
