@@ -44,6 +44,13 @@ void dk_in(dk_call *c, const float *p) { add_in(c, p, 0); }
 void dk_in_opt(dk_call *c, const float *p) { add_in(c, p, 1); }
 void dk_out(dk_call *c, float *p) { add_out(c, p, 0); }
 void dk_out_opt(dk_call *c, float *p) { add_out(c, p, 1); }
+void dk_out_rows(dk_call *c, void *p, size_t elem_size, int optional)
+{
+    c->row_out = p;
+    c->row_out_size = elem_size;
+    c->row_out_optional = optional;
+}
+void dk_needs_an_out(dk_call *c) { c->needs_an_out = 1; }
 void dk_with_t_prev(dk_call *c, const int32_t *t_prev)
 {
     c->t_prev = t_prev;
@@ -112,6 +119,18 @@ static dk_status check_overlap(const dk_call *c, size_t n)
             if (intersects(out, bytes, c->out[j], bytes))
                 return DK_ERR_OVERLAP;
     }
+    if (c->row_out) { /* overlaps nothing, not even exactly */
+        const size_t row_bytes = c->rows * c->row_out_size;
+        if (!c->flat && (intersects(c->row_out, row_bytes, c->t, c->rows * sizeof(int32_t)) ||
+                         intersects(c->row_out, row_bytes, c->t_prev, c->rows * sizeof(int32_t))))
+            return DK_ERR_OVERLAP;
+        for (int i = 0; i < c->inputs; i++)
+            if (intersects(c->row_out, row_bytes, c->in[i], bytes))
+                return DK_ERR_OVERLAP;
+        for (int k = 0; k < c->outputs; k++)
+            if (intersects(c->row_out, row_bytes, c->out[k], bytes))
+                return DK_ERR_OVERLAP;
+    }
     return DK_OK;
 }
 
@@ -133,6 +152,15 @@ static dk_status call_check(dk_call *c)
     for (int k = 0; k < c->outputs; k++)
         if (!(c->optional >> (DK_MAX_IN + k) & 1) && missing(c->out[k], n))
             return DK_ERR_NULL_POINTER;
+    if (c->row_out_size && !c->row_out_optional && missing(c->row_out, c->rows))
+        return DK_ERR_NULL_POINTER;
+    if (c->needs_an_out && n > 0) { /* with no elements there is nothing to write */
+        int given = c->row_out != NULL;
+        for (int k = 0; k < c->outputs; k++)
+            given |= c->out[k] != NULL;
+        if (!given)
+            return DK_ERR_NULL_POINTER;
+    }
 
     dk_status st;
     if (c->opts_kind != DK_OPTS_NONE) {
@@ -141,6 +169,8 @@ static dk_status call_check(dk_call *c)
         if ((st = check_opts(c->opts, c->opts_kind)) != DK_OK)
             return st;
     }
+    if (c->check_own_opts && (st = c->check_own_opts(c)) != DK_OK)
+        return st;
     if (c->noise && (uint64_t)n > UINT64_MAX - c->noise->offset)
         return DK_ERR_NOISE_RANGE; /* the last index would pass 2^64 - 1 */
     if (!c->flat) {
@@ -153,6 +183,9 @@ static dk_status call_check(dk_call *c)
         for (size_t r = 0; r < c->rows; r++)
             if (zero_snr_refused(c, c->t[r]))
                 return DK_ERR_ZERO_SNR;
+        for (size_t r = 0; c->check_own_row && r < c->rows; r++)
+            if ((st = c->check_own_row(c, c->t[r])) != DK_OK)
+                return st;
     }
     return check_overlap(c, n);
 }

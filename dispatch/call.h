@@ -37,11 +37,19 @@ typedef struct dk_call {
     float *out[DK_MAX_OUT];
     int inputs, outputs;
     unsigned optional;        /* as dk_kernel_desc.optional */
+    void *row_out;            /* one value per row (a loss), NULL for none; the run function writes it */
+    size_t row_out_size;      /* its element size */
+    int row_out_optional;     /* row_out may be NULL */
+    int needs_an_out;         /* every output is optional, but one must be given */
     const dk_noise *noise;    /* NULL: the call makes no noise */
     const dk_step_opts *opts; /* while running: never NULL (the defaults) */
     dk_opts_kind opts_kind;
     float *scratch;  /* while running, for calls that threshold: threshold.h */
-    const void *ctx; /* the entry point's own data, for its run function */
+    const void *ctx; /* the entry point's own data, for its run function and checks */
+    /* The entry point's own checks, NULL for none: of its options (with the
+     * step options), and of each row's t once every t is in its domain. */
+    dk_status (*check_own_opts)(const struct dk_call *c);
+    dk_status (*check_own_row)(const struct dk_call *c, int32_t t);
 } dk_call;
 
 /* A call over rows x dim floats whose row r uses step t[r], t_min..T. */
@@ -54,6 +62,12 @@ void dk_in(dk_call *c, const float *p);
 void dk_in_opt(dk_call *c, const float *p);
 void dk_out(dk_call *c, float *p);
 void dk_out_opt(dk_call *c, float *p);
+/* An array of rows values of elem_size bytes, required or optional, which
+ * may overlap nothing; the run function writes it (row r0 onwards). */
+void dk_out_rows(dk_call *c, void *p, size_t elem_size, int optional);
+/* The call's outputs are all optional but not all NULL (DK_ERR_NULL_POINTER)
+ * unless the call has no elements. */
+void dk_needs_an_out(dk_call *c);
 /* The call's rows go from t[r] to t_prev[r], in 0..t[r]. */
 void dk_with_t_prev(dk_call *c, const int32_t *t_prev);
 /* The call generates noise from *noise (indices offset .. offset + n - 1). */
@@ -76,7 +90,7 @@ typedef void (*dk_run_fn)(const dk_call *c, size_t r0, size_t n, dk_kargs *a);
  * DK_ERR_THRESHOLD, DK_ERR_GUIDANCE), DK_ERR_NOISE_RANGE, DK_ERR_TIMESTEP,
  * DK_ERR_TIMESTEP_PREV, DK_ERR_ZERO_SNR, DK_ERR_OVERLAP (an output may be
  * exactly an input; it may not overlap anything else, another output, t or
- * t_prev included), DK_ERR_OUT_OF_MEMORY (the thresholding scratch). A good
+ * t_prev included; the row output overlaps nothing), DK_ERR_OUT_OF_MEMORY (the thresholding scratch). A good
  * call is run (nothing runs when it has no elements) and DK_OK returned. */
 dk_status dk_call_do(dk_call *c, dk_run_fn run);
 

@@ -34,6 +34,8 @@ static const char *const status_strings[] = {
                          "loses x0 there, and the SDE and ODE steps need alpha_bar > 0"),
     [DK_ERR_SPACING] = "the spacing is not a dk_spacing",
     [DK_ERR_ALPHA_BAR] = "alpha_bar is not strictly decreasing within (0, 1) (only its last value may be 0)",
+    [DK_ERR_WEIGHTING] = ("opts->weighting is not a dk_weighting, its gamma is not finite and > 0, or P2's k "
+                          "is not finite and >= 0"),
 };
 /* A status added to the enum needs its string here and DK_STATUS_COUNT raised. */
 _Static_assert(sizeof status_strings / sizeof status_strings[0] == DK_STATUS_COUNT,

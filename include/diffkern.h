@@ -72,10 +72,12 @@ typedef enum dk_status {
     DK_ERR_ZERO_SNR,        /* a step from a t whose alpha_bar_t is 0 that cannot be taken there:
                                epsilon or score prediction (x0 is lost), or an SDE or ODE step */
     DK_ERR_SPACING,         /* spacing is not a dk_spacing */
-    DK_ERR_ALPHA_BAR        /* alpha_bar is not strictly decreasing within (0, 1), its last value alone
+    DK_ERR_ALPHA_BAR,       /* alpha_bar is not strictly decreasing within (0, 1), its last value alone
                                allowed to be 0 */
+    DK_ERR_WEIGHTING        /* opts->weighting is not a dk_weighting, or its gamma is not finite and > 0,
+                               or P2's k is not finite and >= 0 */
 } dk_status;
-#define DK_STATUS_COUNT 22 /* DK_OK and the errors: 0 .. DK_STATUS_COUNT - 1 */
+#define DK_STATUS_COUNT 23 /* DK_OK and the errors: 0 .. DK_STATUS_COUNT - 1 */
 
 /* A short English description of s; never NULL. */
 DK_API const char *dk_status_str(dk_status s);
@@ -269,6 +271,46 @@ typedef enum dk_spacing { DK_SPACING_LEADING, DK_SPACING_TRAILING, DK_SPACING_LI
 #define DK_SPACING_COUNT 3
 DK_API dk_status dk_timesteps(int32_t T, int32_t steps, dk_spacing spacing, int32_t offset,
                               int final_alpha_one, int32_t *t, int32_t *t_prev);
+
+/* ---- training ------------------------------------------------------------ */
+
+/* The loss weighting per row, snr = alpha_bar_t / (1 - alpha_bar_t):
+ * none; min-SNR-gamma (Hang et al. 2023): min(snr, gamma) / snr for epsilon
+ * prediction (1 where snr = 0), min(snr, gamma) / (snr + 1) for v,
+ * min(snr, gamma) for sample; P2 (Choi et al. 2022): 1 / (k + snr)^gamma.
+ * Score prediction always multiplies the epsilon weight by 1 - alpha_bar_t,
+ * so that its loss is the epsilon loss in scale. Computed in double. */
+typedef enum dk_weighting { DK_WEIGHT_NONE, DK_WEIGHT_MIN_SNR, DK_WEIGHT_P2 } dk_weighting;
+#define DK_WEIGHT_COUNT 3
+/* What a loss compares the model output with. All zero (or opts NULL): the
+ * epsilon target, no weighting. */
+typedef struct dk_loss_opts {
+    dk_prediction prediction; /* what the model predicts: the target */
+    dk_weighting weighting;
+    float gamma; /* min-SNR's gamma (5 in the paper), P2's exponent (1 or 0.5); finite, > 0 */
+    float k;     /* P2's k (1 in the paper); finite, >= 0 */
+} dk_loss_opts;
+
+/* The training loss of model_out against its target, t[r] in 1..T: eps,
+ * x0 (sample), v = sqrt(ab) eps - sqrt(1 - ab) x0 or the score
+ * -eps / sqrt(1 - ab), ab = alpha_bar_t[r]. Per row, with d = model_out -
+ * target evaluated in float (target = fma(tx, x0, te * eps)):
+ *   row_loss[r] = w_r * (sum_j d_j^2) / dim, the sum in double in the order
+ *                 of README: Reductions, the same bits on every ISA;
+ *   grad[i]     = the derivative of the mean of row_loss over the rows with
+ *                 respect to model_out[i] = (2 w_r / (rows dim)) d_i.
+ * Either output may be NULL, not both (DK_ERR_NULL_POINTER); row_loss
+ * overlaps nothing; grad may be model_out itself. P2 with k = 0 at a t whose
+ * alpha_bar is 0 is DK_ERR_ZERO_SNR (an infinite weight). */
+DK_API dk_status dk_loss(const dk_schedule *s, const int32_t *t, size_t rows, size_t dim, const float *x0,
+                         const float *eps, const float *model_out, const dk_loss_opts *opts, float *row_loss,
+                         float *grad);
+/* dk_loss with eps generated from noise, the indices dk_q_sample_randn used
+ * (row r column j: noise.offset + r dim + j): the same bits as dk_randn then
+ * dk_loss, and eps is never stored. */
+DK_API dk_status dk_loss_randn(const dk_schedule *s, const int32_t *t, size_t rows, size_t dim,
+                               const float *x0, dk_noise noise, const float *model_out,
+                               const dk_loss_opts *opts, float *row_loss, float *grad);
 
 #ifdef __cplusplus
 }
