@@ -61,3 +61,6 @@ DK_KERNEL(q_sample_randn, "x0 -> xt eps_out?", DK_USES_NOISE)
 /* step and step_x0 with generated z. */
 DK_KERNEL(step_randn, "x m u? -> x_prev", DK_USES_NOISE)
 DK_KERNEL(step_x0_randn, "x m u? -> x_prev", DK_USES_CLIP | DK_USES_NOISE | DK_MODES(2))
+
+/* loss with generated eps. */
+DK_KERNEL(loss_randn, "x0 m -> grad?", DK_USES_NOISE | DK_WRITES_SUM)
