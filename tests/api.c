@@ -7,20 +7,23 @@
 
 /* ---- each row of api_list.h as a call from api_args ---- */
 
-#define SCHED              g->s
-#define T(min)             g->t
-#define TPREV              g->t_prev
-#define ROWS               g->rows
-#define DIM                g->dim
-#define N                  g->n
-#define IN(i, name)        g->in[i]
-#define IN_OPT(i, name)    g->in[i]
-#define OUT(i, name)       g->out[i]
-#define OUT_OPT(i, name)   g->out[i]
-#define NOISE_OUT(i, name) g->out[i]
-#define NOISE              g->noise
-#define OPTS               g->opts
-#define OPTS_FLOW          g->opts
+#define SCHED                 g->s
+#define T(min)                g->t
+#define TPREV                 g->t_prev
+#define ROWS                  g->rows
+#define DIM                   g->dim
+#define N                     g->n
+#define IN(i, name)           g->in[i]
+#define IN_OPT(i, name)       g->in[i]
+#define OUT(i, name)          g->out[i]
+#define OUT_OPT(i, name)      g->out[i]
+#define NOISE_OUT(i, name)    g->out[i]
+#define MEAN_OUT_OPT(i, name) g->out[i]
+#define ROW_OUT_OPT(i, name)  g->out[i]
+#define NOISE                 g->noise
+#define OPTS                  g->opts
+#define OPTS_FLOW             g->opts
+#define LOSS_OPTS             g->loss_opts
 #define DK_API_ROW(fn, twin, ...)                                                                            \
     static dk_status call_##fn(const api_args *g) { return fn(__VA_ARGS__); }
 #include "api_list.h"
@@ -36,9 +39,12 @@
 #undef OUT
 #undef OUT_OPT
 #undef NOISE_OUT
+#undef MEAN_OUT_OPT
+#undef ROW_OUT_OPT
 #undef NOISE
 #undef OPTS
 #undef OPTS_FLOW
+#undef LOSS_OPTS
 
 /* ---- and as a table of roles ---- */
 
@@ -55,9 +61,12 @@
 #define OUT(i, name)       {ROLE_OUT, i, #name}
 #define OUT_OPT(i, name)   {ROLE_OUT_OPT, i, #name}
 #define NOISE_OUT(i, name) {ROLE_NOISE_OUT, i, #name}
+#define MEAN_OUT_OPT(i, name) {ROLE_MEAN_OUT_OPT, i, #name}
+#define ROW_OUT_OPT(i, name)  {ROLE_ROW_OUT_OPT, i, #name}
 #define NOISE              {ROLE_NOISE, 0, "noise"}
 #define OPTS               {ROLE_OPTS, 0, "opts"}
 #define OPTS_FLOW          {ROLE_OPTS_FLOW, 0, "opts"}
+#define LOSS_OPTS          {ROLE_LOSS_OPTS, 0, "opts"}
 #define TWIN(fn, i)        #fn, i
 #define NO_TWIN            NULL, 0
 // clang-format on
@@ -86,7 +95,11 @@ const api_role *api_role_of(const api_spec *f, api_role_kind kind)
 }
 
 static int is_in(api_role_kind k) { return k == ROLE_IN || k == ROLE_IN_OPT; }
-static int is_out(api_role_kind k) { return k == ROLE_OUT || k == ROLE_OUT_OPT || k == ROLE_NOISE_OUT; }
+static int is_out(api_role_kind k)
+{
+    return k == ROLE_OUT || k == ROLE_OUT_OPT || k == ROLE_NOISE_OUT || k == ROLE_MEAN_OUT_OPT ||
+           k == ROLE_ROW_OUT_OPT;
+}
 
 const api_role *api_in(const api_spec *f, int i)
 {
@@ -122,6 +135,23 @@ int api_outputs(const api_spec *f)
 
 int api_is_flat(const api_spec *f) { return api_role_of(f, ROLE_ROWS) == NULL; }
 
+size_t api_out_len(const api_spec *f, int k, const api_args *g)
+{
+    return api_out(f, k)->kind == ROLE_ROW_OUT_OPT ? g->rows : g->n;
+}
+
+int api_out_optional(const api_spec *f, int k) { return api_out(f, k)->kind != ROLE_OUT; }
+
+int api_out_split_invariant(const api_spec *f, int k) { return api_out(f, k)->kind != ROLE_MEAN_OUT_OPT; }
+
+int api_needs_an_out(const api_spec *f)
+{
+    for (int k = 0; k < api_outputs(f); k++)
+        if (!api_out_optional(f, k))
+            return 0;
+    return api_outputs(f) > 0;
+}
+
 api_args api_args_part(const api_spec *f, const api_args *whole, size_t first, size_t count,
                        float *const *out, dk_step_opts *opts)
 {
@@ -143,7 +173,7 @@ api_args api_args_part(const api_spec *f, const api_args *whole, size_t first, s
     for (int i = 0; i < api_inputs(f); i++)
         g.in[i] = whole->in[i] ? whole->in[i] + at : NULL;
     for (int k = 0; k < api_outputs(f); k++)
-        g.out[k] = whole->out[k] ? out[k] + at : NULL;
+        g.out[k] = whole->out[k] ? out[k] + (api_out(f, k)->kind == ROLE_ROW_OUT_OPT ? first : at) : NULL;
     g.noise.offset += at;
     return g;
 }
@@ -217,7 +247,7 @@ api_case *api_case_new(const api_spec *f, const dk_schedule *s, size_t rows, siz
         c->g.in[i] = c->in[i];
     }
     for (int k = 0; k < api_outputs(f); k++)
-        c->g.out[k] = c->out[k] = xcalloc(n, sizeof(float));
+        c->g.out[k] = c->out[k] = xcalloc(api_out_len(f, k, &c->g), sizeof(float));
     c->g.noise = (dk_noise){dk_rand_u64(), dk_rand_u64(), dk_rand_u64() >> 8};
     if (api_opts_role(f)) {
         c->uncond = xcalloc(n, sizeof(float));
@@ -225,6 +255,9 @@ api_case *api_case_new(const api_spec *f, const dk_schedule *s, size_t rows, siz
         c->g.opts = &c->opts;
     }
     c->opts = (dk_step_opts){0};
+    if (api_role_of(f, ROLE_LOSS_OPTS))
+        c->g.loss_opts = &c->loss_opts;
+    c->loss_opts = (dk_loss_opts){0};
     return c;
 }
 
@@ -258,7 +291,22 @@ dk_status api_case_call(const api_case *c) { return c->f->call(&c->g); }
 int api_opts_count(const api_spec *f)
 {
     const api_role *r = api_opts_role(f);
+    if (api_role_of(f, ROLE_LOSS_OPTS))
+        return DK_PRED_COUNT * DK_WEIGHT_COUNT;
     return !r ? 1 : r->kind == ROLE_OPTS ? 24 : 8;
+}
+
+/* i % 4 the prediction, i / 4 the weighting: min-SNR with gamma 5 (the
+ * paper's), P2 with k 1 and gamma 1 or, every other time, 0.5. */
+dk_loss_opts api_loss_opts_at(int i)
+{
+    const dk_weighting w = (dk_weighting)(i / DK_PRED_COUNT % DK_WEIGHT_COUNT);
+    dk_loss_opts o = {(dk_prediction)(i % DK_PRED_COUNT), w, 0.0f, 0.0f};
+    if (w == DK_WEIGHT_MIN_SNR)
+        o.gamma = 5.0f;
+    if (w == DK_WEIGHT_P2)
+        o.gamma = i % 2 ? 0.5f : 1.0f, o.k = 1.0f;
+    return o;
 }
 
 dk_step_opts api_opts_at(const api_spec *f, int i, const float *uncond)
@@ -284,4 +332,8 @@ dk_step_opts api_opts_at(const api_spec *f, int i, const float *uncond)
     return o;
 }
 
-void api_case_set_opts(api_case *c, int i) { c->opts = api_opts_at(c->f, i, c->uncond); }
+void api_case_set_opts(api_case *c, int i)
+{
+    c->opts = api_opts_at(c->f, i, c->uncond);
+    c->loss_opts = api_loss_opts_at(i);
+}

@@ -23,6 +23,7 @@ typedef struct api_args {
     float *out[API_MAX_OUT];
     dk_noise noise;
     const dk_step_opts *opts;
+    const dk_loss_opts *loss_opts;
 } api_args;
 
 typedef enum api_role_kind {
@@ -38,9 +39,12 @@ typedef enum api_role_kind {
     ROLE_OUT,
     ROLE_OUT_OPT,
     ROLE_NOISE_OUT,
+    ROLE_MEAN_OUT_OPT,
+    ROLE_ROW_OUT_OPT,
     ROLE_NOISE,
     ROLE_OPTS,
-    ROLE_OPTS_FLOW
+    ROLE_OPTS_FLOW,
+    ROLE_LOSS_OPTS
 } api_role_kind;
 
 typedef struct api_role {
@@ -69,6 +73,13 @@ int api_outputs(const api_spec *f);
 const api_role *api_in(const api_spec *f, int i);
 const api_role *api_out(const api_spec *f, int k);
 int api_is_flat(const api_spec *f); /* no rows: an element count instead */
+/* The floats output k of call g has: g->rows for a row output, else g->n. */
+size_t api_out_len(const api_spec *f, int k, const api_args *g);
+/* Output k is optional / the same whatever split of the rows made it. */
+int api_out_optional(const api_spec *f, int k);
+int api_out_split_invariant(const api_spec *f, int k);
+/* Every output is optional, and a call needs one of them. */
+int api_needs_an_out(const api_spec *f);
 int api_t_min(const api_spec *f);
 /* The arguments of units [first, first + count) of the call `whole` (rows,
  * or elements of a flat function): t, t_prev, the inputs, the guidance input
@@ -87,6 +98,7 @@ typedef struct api_case {
     float *in[API_MAX_IN], *out[API_MAX_OUT];
     float *uncond; /* the guidance input, used by option sets with guidance */
     dk_step_opts opts;
+    dk_loss_opts loss_opts;
 } api_case;
 
 /* rows x dim floats per array (flat calls: n = rows * dim); timesteps random
@@ -102,12 +114,13 @@ dk_status api_case_call(const api_case *c);
 /* The option sets the tests go through, for a function's options role:
  * every prediction with every clamp (none, clip, thresholding), guidance on
  * and off, eta 0, 0.5 and 1, recompute_eps on and off, both variances
- * (OPTS_FLOW: prediction x guidance only). api_opts_count is 1 for a function
- * without options. api_case_set_opts sets c->opts to set i, its guidance
- * input being c->uncond. */
+ * (OPTS_FLOW: prediction x guidance only; LOSS_OPTS: every prediction with
+ * every weighting). api_opts_count is 1 for a function without options. api_case_set_opts sets c->opts to set
+ * i, its guidance input being c->uncond. */
 int api_opts_count(const api_spec *f);
 void api_case_set_opts(api_case *c, int i);
 /* Option set i of a function, with uncond as its guidance input. */
 dk_step_opts api_opts_at(const api_spec *f, int i, const float *uncond);
+dk_loss_opts api_loss_opts_at(int i);
 
 #endif /* DK_TEST_API_H */

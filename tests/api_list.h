@@ -14,9 +14,14 @@
  *   IN(i, name), IN_OPT(i, name)         input i (optional: may be NULL)
  *   OUT(i, name), OUT_OPT(i, name)       output i
  *   NOISE_OUT(i, name)                   optional output i that receives the generated noise
+ *   MEAN_OUT_OPT(i, name)                optional output i scaled by 1 / rows of the whole call (a
+ *                                        gradient of a mean over rows): a split of the rows changes it
+ *   ROW_OUT_OPT(i, name)                 optional output i of rows floats, one per row; it overlaps nothing
+ *                                        A function whose outputs are all optional needs one of them.
  *   NOISE                                a dk_noise
  *   OPTS       a const dk_step_opts * (NULL allowed) with every option (its uncond is an input too)
  *   OPTS_FLOW  the same for the SDE and ODE steps, which refuse clipping and thresholding
+ *   LOSS_OPTS  a const dk_loss_opts * (NULL allowed)
  * No include guard: this file is included once per expansion. */
 
 DK_API_ROW(dk_q_sample, NO_TWIN, SCHED, T(0), ROWS, DIM, IN(0, x0), IN(1, eps), OUT(0, xt))
@@ -37,3 +42,7 @@ DK_API_ROW(dk_sde_step_randn, TWIN(dk_sde_step, 2), SCHED, T(1), TPREV, ROWS, DI
            IN(1, model_out), NOISE, OPTS_FLOW, OUT(0, x_prev))
 DK_API_ROW(dk_ode_step, NO_TWIN, SCHED, T(1), TPREV, ROWS, DIM, IN(0, xt), IN(1, model_out), OPTS_FLOW,
            OUT(0, x_prev))
+DK_API_ROW(dk_loss, NO_TWIN, SCHED, T(1), ROWS, DIM, IN(0, x0), IN(1, eps), IN(2, model_out), LOSS_OPTS,
+           ROW_OUT_OPT(1, row_loss), MEAN_OUT_OPT(0, grad))
+DK_API_ROW(dk_loss_randn, TWIN(dk_loss, 1), SCHED, T(1), ROWS, DIM, IN(0, x0), NOISE, IN(1, model_out),
+           LOSS_OPTS, ROW_OUT_OPT(1, row_loss), MEAN_OUT_OPT(0, grad))

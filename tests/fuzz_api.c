@@ -87,6 +87,7 @@ typedef struct fuzz_call {
     api_args g; /* g.out[k] is NULL for an optional output left out, else a placeholder */
     int32_t t[MAX_ROWS], t_prev[MAX_ROWS];
     dk_step_opts opts;
+    dk_loss_opts loss_opts;
     float *uncond_buf;
     size_t mis;   /* every array starts this many floats into its allocation */
     int in_place; /* output 0 replaces input 0 */
@@ -104,7 +105,7 @@ static outs outs_new(const fuzz_call *c)
 {
     outs o = {{0}, {0}};
     for (int k = 0; k < api_outputs(c->f); k++) {
-        if (!(o.buf[k] = malloc((c->mis + c->g.n) * sizeof(float) + 1)))
+        if (!(o.buf[k] = malloc((c->mis + api_out_len(c->f, k, &c->g)) * sizeof(float) + 1)))
             abort();
         o.p[k] = o.buf[k] + c->mis;
     }
@@ -189,6 +190,10 @@ static void read_call(reader *r, fuzz_call *c)
         c->opts.guidance_scale = (float)(o / 384000 % 16) * 0.5f;
     }
     c->g.opts = opts ? &c->opts : NULL;
+    /* a loss: any prediction and weighting, gamma 0.5 .. 5, P2's k 0 .. 1.5 */
+    c->loss_opts = (dk_loss_opts){(dk_prediction)(o % DK_PRED_COUNT), (dk_weighting)(o / 4 % DK_WEIGHT_COUNT),
+                                  0.5f + (float)(o / 12 % 10) * 0.5f, (float)(o / 120 % 4) * 0.5f};
+    c->g.loss_opts = api_role_of(f, ROLE_LOSS_OPTS) ? &c->loss_opts : NULL;
     for (int i = 0; i < api_inputs(f); i++) {
         if (!(c->in_buf[i] = malloc((mis + n) * sizeof(float) + 1)))
             abort();
@@ -200,8 +205,13 @@ static void read_call(reader *r, fuzz_call *c)
             c->g.in[i] = NULL;
     }
     static float placeholder;
-    for (int k = 0; k < api_outputs(f); k++)
+    int given = 0;
+    for (int k = 0; k < api_outputs(f); k++) {
         c->g.out[k] = api_out(f, k)->kind != ROLE_OUT && take(r, 1) % 4 == 0 ? NULL : &placeholder;
+        given |= c->g.out[k] != NULL;
+    }
+    if (api_needs_an_out(f) && !given)
+        c->g.out[0] = &placeholder;
     c->mis = mis;
     c->in_place = api_inputs(f) > 0 && c->g.in[0] && take(r, 1) % 4 == 0;
 }
@@ -233,14 +243,16 @@ static void run_on(const fuzz_call *c, dk_variant v, const outs *out, dk_status 
     *status = st;
 }
 
-static void compare(const fuzz_call *c, const outs *got_o, const outs *want_o, const char *what)
+/* split: the call was split in parts, which changes the outputs that are
+ * not split-invariant (a gradient of a mean over rows): those are left out. */
+static void compare(const fuzz_call *c, const outs *got_o, const outs *want_o, const char *what, int split)
 {
     float *const *got = got_o->p, *const *want = want_o->p;
     for (int k = 0; k < api_outputs(c->f); k++) {
-        if (!c->g.out[k])
+        if (!c->g.out[k] || (split && !api_out_split_invariant(c->f, k)))
             continue;
-        const size_t d = dk_first_diff(got[k], want[k], c->g.n);
-        if (d != c->g.n)
+        const size_t len = api_out_len(c->f, k, &c->g), d = dk_first_diff(got[k], want[k], len);
+        if (d != len)
             fail(c, what, k, d);
     }
 }
@@ -270,7 +282,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             continue;
         run_on(&c, (dk_variant)v, &got, &status);
         if (status == DK_OK)
-            compare(&c, &got, &ref[fam], dk_variant_get((dk_variant)v)->name);
+            compare(&c, &got, &ref[fam], dk_variant_get((dk_variant)v)->name, 0);
     }
     if (status != DK_OK) { /* refused alike by every build: nothing more to compare */
         outs_free(&ref[0]);
@@ -292,12 +304,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             const size_t first = part ? cut : 0, count = part ? units - cut : cut;
             dk_step_opts part_opts;
             api_args g = api_args_part(f, &c.g, first, count, got.p, &part_opts);
-            if (c.in_place)
-                g.in[0] = g.out[0];
+            if (c.in_place) /* output 0's buffer, even where output 0 itself is left out */
+                g.in[0] = got.p[0] + (api_is_flat(f) ? first : first * c.g.dim);
             if (dk_variant_select(best) != DK_OK || f->call(&g) != DK_OK)
                 fail(&c, "a part of the split failed", -1, 0);
         }
-        compare(&c, &got, whole, "split in two");
+        compare(&c, &got, whole, "split in two", 1);
     }
 
     /* 3. generated == dk_randn then the twin */
@@ -319,8 +331,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 continue;
             const int noise_out = api_out(f, k)->kind == ROLE_NOISE_OUT;
             const float *want = noise_out ? noise : got.p[k];
-            const size_t d = dk_first_diff(whole->p[k], want, n);
-            if (d != n)
+            const size_t len = api_out_len(f, k, &c.g), d = dk_first_diff(whole->p[k], want, len);
+            if (d != len)
                 fail(&c, noise_out ? "noise output differs from dk_randn" : "differs from dk_randn + twin", k,
                      d);
         }

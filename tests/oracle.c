@@ -104,10 +104,16 @@ double oracle_normal(uint64_t seed, uint64_t stream, uint64_t e, double *radius)
 
 /* ---- the calls ---- */
 
-typedef enum call_kind { Q_SAMPLE, RANDN, Q_SAMPLE_RANDN, STEP } call_kind;
+typedef enum call_kind { Q_SAMPLE, RANDN, Q_SAMPLE_RANDN, STEP, LOSS } call_kind;
 typedef enum sampler { DDPM, DDIM, SDE, ODE } sampler;
 
+/* A loss row: its exact value, and its error budget (loss_rows). */
+typedef struct loss_row {
+    double want, mag, largest, extra_fused, extra_plain;
+} loss_row;
+
 struct oracle_call {
+    const api_spec *f;
     const api_args *g;
     const oracle_schedule *s;
     call_kind kind;
@@ -115,6 +121,8 @@ struct oracle_call {
     int generated;         /* the step's noise is generated, not read from z */
     dk_step_opts o;        /* the options, the defaults for NULL */
     double *row_s, *row_m; /* thresholding: each row's s, and its largest x0 magnitude */
+    dk_loss_opts lo;       /* a loss's options, the defaults for NULL */
+    loss_row *rows;        /* a loss's rows */
 };
 
 static const struct {
@@ -133,6 +141,8 @@ static const struct {
     {"dk_sde_step", STEP, SDE, 0},
     {"dk_sde_step_randn", STEP, SDE, 1},
     {"dk_ode_step", STEP, ODE, 0},
+    {"dk_loss", LOSS, DDPM, 0},
+    {"dk_loss_randn", LOSS, DDPM, 1},
 };
 
 int oracle_has(const char *function)
@@ -226,6 +236,128 @@ static void thresholds(oracle_call *oc)
     free(a);
 }
 
+/* ---- the training loss ---- */
+
+/* The weight of a loss row, from the papers: snr = ab / (1 - ab); min-SNR
+ * (Hang et al. 2023) min(snr, g) / snr for eps (1 at snr = 0), min(snr, g) /
+ * (snr + 1) for v, min(snr, g) for x0; P2 (Choi et al. 2022) (k + snr)^-g;
+ * score: the eps weight times 1 - ab (its target is eps / sqrt(1 - ab)). */
+static double loss_weight_of(const dk_loss_opts *o, double ab)
+{
+    const double snr = ab / (1.0 - ab), g = o->gamma;
+    const int eps_like = o->prediction == DK_PRED_EPSILON || o->prediction == DK_PRED_SCORE;
+    double w = 1.0;
+    if (o->weighting == DK_WEIGHT_MIN_SNR)
+        w = eps_like                     ? (snr == 0.0 ? 1.0 : fmin(snr, g) / snr)
+            : o->prediction == DK_PRED_V ? fmin(snr, g) / (snr + 1.0)
+                                         : fmin(snr, g);
+    else if (o->weighting == DK_WEIGHT_P2)
+        w = 1.0 / pow(o->k + snr, g);
+    return o->prediction == DK_PRED_SCORE ? w * (1.0 - ab) : w;
+}
+
+/* One element of a loss: d = m - target exactly, the terms' magnitude S
+ * (|m| + |target's terms|), and |target's eps coefficient| * the normal's
+ * radius for generated eps (0 otherwise). */
+typedef struct loss_elem {
+    double d, S, noise, largest;
+} loss_elem;
+
+static loss_elem loss_elem_of(const oracle_call *oc, size_t i)
+{
+    const api_args *g = oc->g;
+    const double ab = oc->s->ab[g->t[i / g->dim]], a = sqrt(ab), b = sqrt(1.0 - ab);
+    const double x0 = g->in[0][i];
+    double eps, radius = 0;
+    if (oc->generated)
+        eps = oracle_normal(g->noise.seed, g->noise.stream, g->noise.offset + i, &radius);
+    else
+        eps = g->in[1][i];
+    const double m = g->in[oc->generated ? 1 : 2][i];
+    double tx = 0, te = 0; /* target = tx x0 + te eps */
+    switch (oc->lo.prediction) {
+    case DK_PRED_EPSILON:
+        te = 1;
+        break;
+    case DK_PRED_SAMPLE:
+        tx = 1;
+        break;
+    case DK_PRED_V:
+        tx = -b, te = a;
+        break; /* v = sqrt(ab) eps - sqrt(1 - ab) x0 */
+    default:
+        te = -1.0 / b;
+        break; /* the score -eps / sqrt(1 - ab) */
+    }
+    loss_elem e;
+    e.d = m - (tx * x0 + te * eps);
+    e.S = fabs(m) + fabs(tx * x0) + fabs(te * eps);
+    e.noise = fabs(te) * radius;
+    e.largest = fmax(fabs(m), fmax(fabs(tx * x0), fabs(te * eps)));
+    return e;
+}
+
+/* Roundings on the longest path of d = m - fma(kx, x0, km eps): the eps
+ * term's coefficient, product, fma and subtraction (plain: the fma is a
+ * product and an addition). */
+#define LOSS_K_D_FUSED 4.0
+#define LOSS_K_D_PLAIN 5.0
+
+/* Each row's loss w / dim * sum d^2. Its float evaluation is off by
+ * 2 |d| err(d) + d^2 2^-24 per element, the double sum's own error
+ * (below dim 2^-53 of it) and the final rounding: k_d units of the
+ * magnitude w / dim * sum 2 |d| S, and extra = twice the loss, plus the
+ * normals' error through |d|. */
+static void loss_rows(oracle_call *oc)
+{
+    const api_args *g = oc->g;
+    oc->rows = calloc(g->rows ? g->rows : 1, sizeof *oc->rows);
+    if (!oc->rows)
+        abort();
+    for (size_t r = 0; r < g->rows; r++) {
+        const double w = loss_weight_of(&oc->lo, oc->s->ab[g->t[r]]);
+        double sum = 0, mag = 0, noise = 0, big = 0;
+        for (size_t j = 0; j < g->dim; j++) {
+            const loss_elem e = loss_elem_of(oc, r * g->dim + j);
+            sum += e.d * e.d;
+            mag += 2 * fabs(e.d) * e.S;
+            noise += 2 * fabs(e.d) * e.noise;
+            big = fmax(big, e.d * e.d);
+        }
+        loss_row *row = &oc->rows[r];
+        const double scale = g->dim ? w / (double)g->dim : 0;
+        row->want = scale * sum;
+        row->mag = scale * mag;
+        row->largest = fmax(scale * big, row->want);
+        const double rounding = 2 * row->want + (double)g->dim * 0x1p-29 * row->want;
+        row->extra_fused = rounding + scale * noise * ORACLE_K_NORMAL;
+        row->extra_plain = row->extra_fused;
+    }
+}
+
+static void loss_value(const oracle_call *oc, int k, size_t i, oracle_value *v)
+{
+    const api_args *g = oc->g;
+    if (api_out(oc->f, k)->kind == ROLE_ROW_OUT_OPT) {
+        const loss_row *row = &oc->rows[i];
+        v->want = row->want, v->mag = row->mag, v->largest = row->largest;
+        v->k_fused = LOSS_K_D_FUSED, v->k_plain = LOSS_K_D_PLAIN;
+        v->extra_fused = row->extra_fused, v->extra_plain = row->extra_plain;
+        v->form = oc->generated ? "loss_randn row_loss" : "loss row_loss";
+        return;
+    }
+    /* the gradient: (2 w / (rows dim)) d, two more roundings (the scale's, the product) */
+    const double w = loss_weight_of(&oc->lo, oc->s->ab[g->t[i / g->dim]]);
+    const double scale = 2 * w / ((double)g->rows * (double)g->dim);
+    const loss_elem e = loss_elem_of(oc, i);
+    v->want = scale * e.d;
+    v->mag = scale * e.S;
+    v->largest = fmax(fabs(v->want), scale * e.largest);
+    v->k_fused = LOSS_K_D_FUSED + 2, v->k_plain = LOSS_K_D_PLAIN + 2;
+    v->extra_fused = v->extra_plain = scale * e.noise * ORACLE_K_NORMAL;
+    v->form = oc->generated ? "loss_randn grad" : "loss grad";
+}
+
 oracle_call *oracle_begin(const api_spec *f, const api_args *g, const oracle_schedule *s, dk_status *expect)
 {
     size_t which = sizeof functions / sizeof functions[0];
@@ -237,7 +369,7 @@ oracle_call *oracle_begin(const api_spec *f, const api_args *g, const oracle_sch
     oracle_call *oc = calloc(1, sizeof *oc);
     if (!oc)
         abort();
-    oc->g = g, oc->s = s;
+    oc->f = f, oc->g = g, oc->s = s;
     oc->kind = functions[which].kind;
     oc->smp = functions[which].smp;
     oc->generated = functions[which].generated;
@@ -257,6 +389,17 @@ oracle_call *oracle_begin(const api_spec *f, const api_args *g, const oracle_sch
         }
     if (oc->kind == STEP && oc->o.threshold_ratio > 0 && *expect == DK_OK && g->dim > 0)
         thresholds(oc);
+    if (oc->kind == LOSS) {
+        if (g->loss_opts)
+            oc->lo = *g->loss_opts;
+        for (size_t r = 0; r < g->rows; r++) /* P2 with k = 0 at snr = 0: an infinite weight */
+            if (oc->lo.weighting == DK_WEIGHT_P2 && oc->lo.k == 0.0f && s->ab[g->t[r]] == 0.0) {
+                *expect = DK_ERR_ZERO_SNR;
+                break;
+            }
+        if (*expect == DK_OK)
+            loss_rows(oc);
+    }
     return oc;
 }
 
@@ -266,6 +409,7 @@ void oracle_end(oracle_call *oc)
         return;
     free(oc->row_s);
     free(oc->row_m);
+    free(oc->rows);
     free(oc);
 }
 
@@ -460,6 +604,9 @@ void oracle_value_of(oracle_call *oc, int k, size_t i, oracle_value *v)
         v->form = "q_sample_randn";
         break;
     }
+    case LOSS:
+        loss_value(oc, k, i, v);
+        break;
     case STEP:
     default:
         step_value(oc, i, v);

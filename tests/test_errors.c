@@ -3,7 +3,8 @@
  * optional one NULL, which is fine), timesteps outside their domain, size
  * overflow, the noise index range, every bad option, every output partially
  * overlapping every other array (and exactly: fine for an input, refused for
- * another output), t inside an output, zero elements with NULL arrays. Then
+ * another output; a row output overlaps nothing), t inside an output, zero
+ * elements with NULL arrays, every output NULL where each is optional. Then
  * the schedule constructors, the ISA functions and the status strings. */
 #include <math.h>
 #include <stdio.h>
@@ -41,11 +42,15 @@ static size_t marked(const float *p, size_t n)
     return count;
 }
 
+/* The floats output k of f has in a good call. */
+static size_t out_len(const api_spec *f, int k) { return api_out(f, k)->kind == ROLE_ROW_OUT_OPT ? ROWS : N; }
+
 /* A good call of f: its arrays in their own slots, valid data. */
 typedef struct good_call {
     api_args g;
     int32_t t[ROWS], t_prev[ROWS];
     dk_step_opts opts;
+    dk_loss_opts loss_opts;
 } good_call;
 
 /* The guidance input lives in the slot after the outputs'. */
@@ -73,6 +78,8 @@ static void good_call_init(good_call *c, const api_spec *f, const dk_schedule *s
     c->g.noise = (dk_noise){1, 2, 3};
     c->opts = (dk_step_opts){.prediction = DK_PRED_EPSILON};
     c->g.opts = api_opts_role(f) ? &c->opts : NULL;
+    c->loss_opts = (dk_loss_opts){.prediction = DK_PRED_V, .weighting = DK_WEIGHT_MIN_SNR, .gamma = 5.0f};
+    c->g.loss_opts = api_role_of(f, ROLE_LOSS_OPTS) ? &c->loss_opts : NULL;
     dk_rand_fill(slot(UNCOND_SLOT), N, 1.0);
 }
 
@@ -82,7 +89,7 @@ static void expect(const api_spec *f, const api_args *g, dk_status want, const c
 {
     for (int k = 0; k < api_outputs(f); k++)
         if (g->out[k])
-            mark(g->out[k], N);
+            mark(g->out[k], out_len(f, k));
     const dk_status got = f->call(g);
     dk_check(got == want, "%s, %s: got %d (%s), want %d (%s)", f->name, what, got, dk_status_str(got), want,
              dk_status_str(want));
@@ -90,7 +97,8 @@ static void expect(const api_spec *f, const api_args *g, dk_status want, const c
         return;
     for (int k = 0; k < api_outputs(f); k++)
         if (g->out[k])
-            dk_check(marked(g->out[k], N) == N, "%s, %s: %s was written", f->name, what, api_out(f, k)->name);
+            dk_check(marked(g->out[k], out_len(f, k)) == out_len(f, k), "%s, %s: %s was written", f->name,
+                     what, api_out(f, k)->name);
 }
 
 static void check_pointers(const api_spec *f, const good_call *good)
@@ -128,6 +136,8 @@ static void check_pointers(const api_spec *f, const good_call *good)
             break;
         case ROLE_OUT_OPT:
         case ROLE_NOISE_OUT:
+        case ROLE_MEAN_OUT_OPT:
+        case ROLE_ROW_OUT_OPT:
             g.out[r->index] = NULL;
             expect(f, &g, DK_OK, what);
             break;
@@ -136,9 +146,55 @@ static void check_pointers(const api_spec *f, const good_call *good)
             g.opts = NULL;
             expect(f, &g, DK_OK, "opts NULL (the defaults)");
             break;
+        case ROLE_LOSS_OPTS:
+            g.loss_opts = NULL;
+            expect(f, &g, DK_OK, "opts NULL (the defaults)");
+            break;
         default:
             break;
         }
+    }
+    if (api_needs_an_out(f)) {
+        g = good->g;
+        for (int k = 0; k < api_outputs(f); k++)
+            g.out[k] = NULL;
+        expect(f, &g, DK_ERR_NULL_POINTER, "every output NULL");
+    }
+}
+
+/* Bad weighting parameters, each alone. */
+static void check_loss_opts(const api_spec *f, const good_call *good)
+{
+    const struct {
+        dk_loss_opts o;
+        dk_status want;
+        const char *what;
+    } cases[] = {
+        {{(dk_prediction)DK_PRED_COUNT, DK_WEIGHT_NONE, 0, 0},
+         DK_ERR_PREDICTION,
+         "prediction = DK_PRED_COUNT"},
+        {{(dk_prediction)-1, DK_WEIGHT_NONE, 0, 0}, DK_ERR_PREDICTION, "prediction = -1"},
+        {{DK_PRED_EPSILON, (dk_weighting)DK_WEIGHT_COUNT, 5, 1},
+         DK_ERR_WEIGHTING,
+         "weighting = DK_WEIGHT_COUNT"},
+        {{DK_PRED_EPSILON, (dk_weighting)-1, 5, 1}, DK_ERR_WEIGHTING, "weighting = -1"},
+        {{DK_PRED_EPSILON, DK_WEIGHT_MIN_SNR, 0, 0}, DK_ERR_WEIGHTING, "min-SNR gamma = 0"},
+        {{DK_PRED_V, DK_WEIGHT_MIN_SNR, -5, 0}, DK_ERR_WEIGHTING, "min-SNR gamma < 0"},
+        {{DK_PRED_V, DK_WEIGHT_MIN_SNR, NAN, 0}, DK_ERR_WEIGHTING, "min-SNR gamma NaN"},
+        {{DK_PRED_V, DK_WEIGHT_MIN_SNR, INFINITY, 0}, DK_ERR_WEIGHTING, "min-SNR gamma Inf"},
+        {{DK_PRED_SAMPLE, DK_WEIGHT_P2, 0, 1}, DK_ERR_WEIGHTING, "P2 gamma = 0"},
+        {{DK_PRED_SAMPLE, DK_WEIGHT_P2, NAN, 1}, DK_ERR_WEIGHTING, "P2 gamma NaN"},
+        {{DK_PRED_SAMPLE, DK_WEIGHT_P2, 1, -1}, DK_ERR_WEIGHTING, "P2 k < 0"},
+        {{DK_PRED_SAMPLE, DK_WEIGHT_P2, 1, NAN}, DK_ERR_WEIGHTING, "P2 k NaN"},
+        {{DK_PRED_SAMPLE, DK_WEIGHT_P2, 1, INFINITY}, DK_ERR_WEIGHTING, "P2 k Inf"},
+        {{DK_PRED_SCORE, DK_WEIGHT_P2, 0.5f, 0}, DK_OK, "P2 k = 0 (alpha_bar > 0)"},
+        {{DK_PRED_SCORE, DK_WEIGHT_NONE, NAN, -1}, DK_OK, "no weighting: gamma and k unread"},
+        {{DK_PRED_EPSILON, DK_WEIGHT_MIN_SNR, 5, NAN}, DK_OK, "min-SNR: k unread"},
+    };
+    for (size_t b = 0; b < sizeof cases / sizeof cases[0]; b++) {
+        api_args g = good->g;
+        g.loss_opts = &cases[b].o;
+        expect(f, &g, cases[b].want, cases[b].what);
     }
 }
 
@@ -207,6 +263,8 @@ static void check_values(const api_spec *f, const good_call *good)
             expect(f, &g, DK_ERR_TIMESTEP_PREV, what);
         }
     }
+    if (api_role_of(f, ROLE_LOSS_OPTS))
+        check_loss_opts(f, good);
     const api_role *opts = api_opts_role(f);
     if (opts) {
         const float *u = slot(UNCOND_SLOT);
@@ -257,14 +315,16 @@ static void check_overlaps(const api_spec *f, const good_call *good)
     char what[128];
     for (int k = 0; k < api_outputs(f); k++) {
         const char *out = api_out(f, k)->name;
+        const size_t len = out_len(f, k);
+        const int per_row = api_out(f, k)->kind == ROLE_ROW_OUT_OPT; /* overlaps nothing */
         for (int i = 0; i < api_inputs(f); i++) {
             const char *in = api_in(f, i)->name;
             api_args g = good->g;
             g.in[i] = g.out[k];
-            snprintf(what, sizeof what, "%s is %s (in place)", out, in);
-            expect(f, &g, DK_OK, what);
+            snprintf(what, sizeof what, "%s is %s (%s)", out, in, per_row ? "a row output" : "in place");
+            expect(f, &g, per_row ? DK_ERR_OVERLAP : DK_OK, what);
             for (int shift = -1; shift <= 1; shift += 2) {
-                g.in[i] = g.out[k] + shift * (N - 1);
+                g.in[i] = shift < 0 ? g.out[k] - (N - 1) : g.out[k] + (len - 1);
                 snprintf(what, sizeof what, "%s overlaps %s by one float (%s)", in, out,
                          shift < 0 ? "before" : "after");
                 expect(f, &g, DK_ERR_OVERLAP, what);
@@ -292,24 +352,25 @@ static void check_overlaps(const api_spec *f, const good_call *good)
         }
         if (api_role_of(f, ROLE_TPREV)) { /* t_prev inside an output */
             api_args g = good->g;
-            mark(g.out[k], N);
-            int32_t *in_out = (int32_t *)(void *)(g.out[k] + N - 2);
+            mark(g.out[k], len);
+            int32_t *in_out = (int32_t *)(void *)(g.out[k] + len - 2);
             memcpy(in_out, good->t_prev, ROWS * sizeof(int32_t));
             g.t_prev = in_out;
             const dk_status st = f->call(&g);
             dk_check(st == DK_ERR_OVERLAP, "%s, t_prev inside %s: got %s", f->name, out, dk_status_str(st));
-            dk_check(marked(g.out[k], N - 2) == N - 2, "%s, t_prev inside %s: %s was written", f->name, out,
-                     out);
+            dk_check(marked(g.out[k], len - 2) == len - 2, "%s, t_prev inside %s: %s was written", f->name,
+                     out, out);
         }
         if (api_role_of(f, ROLE_T)) { /* the timesteps inside an output */
             api_args g = good->g;
-            mark(g.out[k], N);
-            int32_t *t_in_out = (int32_t *)(void *)(g.out[k] + N - 2);
+            mark(g.out[k], len);
+            int32_t *t_in_out = (int32_t *)(void *)(g.out[k] + len - 2);
             memcpy(t_in_out, good->t, ROWS * sizeof(int32_t)); /* reaches 2 floats past the output */
             g.t = t_in_out;
             const dk_status st = f->call(&g);
             dk_check(st == DK_ERR_OVERLAP, "%s, t inside %s: got %s", f->name, out, dk_status_str(st));
-            dk_check(marked(g.out[k], N - 2) == N - 2, "%s, t inside %s: %s was written", f->name, out, out);
+            dk_check(marked(g.out[k], len - 2) == len - 2, "%s, t inside %s: %s was written", f->name, out,
+                     out);
         }
     }
 }
@@ -420,7 +481,20 @@ static void check_zero_snr(void)
     for (size_t i = 0; i < api_spec_count; i++) {
         const api_spec *f = &api_specs[i];
         good_call good;
-        good_call_init(&good, f, s); /* t = {lo, lo + 1, T, T} */
+        good_call_init(&good, f, s);          /* t = {lo, lo + 1, T, T} */
+        if (api_role_of(f, ROLE_LOSS_OPTS)) { /* every target and weight is finite, but P2 with k = 0 */
+            for (int i = 0; i < api_opts_count(f); i++) {
+                api_args g = good.g;
+                const dk_loss_opts o = api_loss_opts_at(i);
+                g.loss_opts = &o;
+                expect(f, &g, DK_OK, "t = T at zero SNR");
+            }
+            api_args g = good.g;
+            const dk_loss_opts p2 = {DK_PRED_V, DK_WEIGHT_P2, 1.0f, 0.0f};
+            g.loss_opts = &p2;
+            expect(f, &g, DK_ERR_ZERO_SNR, "t = T at zero SNR, P2 with k = 0");
+            continue;
+        }
         if (!api_opts_role(f)) {
             if (api_role_of(f, ROLE_T))
                 expect(f, &good.g, DK_OK, "t = T at zero SNR");

@@ -39,6 +39,14 @@ static struct worst *worst_of(const char *function, const char *form)
     return &worst[forms++];
 }
 
+/* The timestep of element i of output k (a row output: of row i). */
+static int row_t(const api_case *c, int k, size_t i)
+{
+    if (!c->g.t)
+        return 0;
+    return c->g.t[api_out(c->f, k)->kind == ROLE_ROW_OUT_OPT ? i : i / c->g.dim];
+}
+
 static void check_case(const api_case *c, const oracle_schedule *os, const char *label, int opts_index)
 {
     const api_spec *f = c->f;
@@ -48,7 +56,7 @@ static void check_case(const api_case *c, const oracle_schedule *os, const char 
     dk_check(got == expect, "%s %s opts %d: status %s, the oracle expects %s", f->name, label, opts_index,
              dk_status_str(got), dk_status_str(expect));
     for (int k = 0; got == DK_OK && expect == DK_OK && k < api_outputs(f); k++)
-        for (size_t i = 0; i < c->g.n; i++) {
+        for (size_t i = 0; i < api_out_len(f, k, &c->g); i++) {
             oracle_value v;
             oracle_value_of(oc, k, i, &v);
             const double out = c->out[k][i], err = fabs(out - v.want), tol = oracle_tolerance(&v, fused);
@@ -60,9 +68,8 @@ static void check_case(const api_case *c, const oracle_schedule *os, const char 
             dk_check(err <= tol,
                      "%s %s, %s[%zu] (t=%d, opts %d): got %.9g, oracle %.9g, error %.3g units of "
                      "2^-24 * %.3g (bound %g + extra %.3g)",
-                     f->name, label, api_out(f, k)->name, i, c->g.t ? c->g.t[i / c->g.dim] : 0, opts_index,
-                     out, v.want, units, v.mag, fused ? v.k_fused : v.k_plain,
-                     fused ? v.extra_fused : v.extra_plain);
+                     f->name, label, api_out(f, k)->name, i, row_t(c, k, i), opts_index, out, v.want, units,
+                     v.mag, fused ? v.k_fused : v.k_plain, fused ? v.extra_fused : v.extra_plain);
         }
     oracle_end(oc);
 }
