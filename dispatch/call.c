@@ -16,6 +16,12 @@ dk_call dk_call_rows(const dk_schedule *s, const int32_t *t, size_t rows, size_t
     return c;
 }
 
+dk_call dk_call_untimed(const dk_schedule *s, size_t rows, size_t dim)
+{
+    const dk_call c = {.s = s, .rows = rows, .dim = dim, .untimed = 1};
+    return c;
+}
+
 dk_call dk_call_flat(size_t n)
 {
     const dk_call c = {.rows = 1, .dim = n, .flat = 1};
@@ -86,7 +92,7 @@ static dk_status check_opts(const dk_step_opts *o, dk_opts_kind kind)
     if (!(o->eta >= 0.0f && o->eta <= 1.0f))
         return DK_ERR_ETA;
     if (!(o->threshold_ratio >= 0.0f && o->threshold_ratio < 1.0f) ||
-        (threshold && (!(o->threshold_max >= 1.0f) || kind == DK_OPTS_FLOW)))
+        (threshold && (!(o->threshold_max >= 1.0f) || kind == DK_OPTS_FLOW || kind == DK_OPTS_MEAN)))
         return DK_ERR_THRESHOLD;
     if (!isfinite(o->guidance_scale) || (o->guidance_scale != 0.0f && !o->uncond))
         return DK_ERR_GUIDANCE;
@@ -142,7 +148,7 @@ static dk_status call_check(dk_call *c)
         return DK_ERR_SIZE_OVERFLOW;
     const size_t n = c->rows * c->dim;
 
-    if (!c->flat && (!c->s || missing(c->t, c->rows)))
+    if (!c->flat && (!c->s || (!c->untimed && missing(c->t, c->rows))))
         return DK_ERR_NULL_POINTER;
     if (c->has_t_prev && missing(c->t_prev, c->rows))
         return DK_ERR_NULL_POINTER;
@@ -152,7 +158,7 @@ static dk_status call_check(dk_call *c)
     for (int k = 0; k < c->outputs; k++)
         if (!(c->optional >> (DK_MAX_IN + k) & 1) && missing(c->out[k], n))
             return DK_ERR_NULL_POINTER;
-    if (c->row_out_size && !c->row_out_optional && missing(c->row_out, c->rows))
+    if (c->row_out_size && !c->row_out_optional && missing(c->row_out, n ? c->rows : 0))
         return DK_ERR_NULL_POINTER;
     if (c->needs_an_out && n > 0) { /* with no elements there is nothing to write */
         int given = c->row_out != NULL;
@@ -173,7 +179,7 @@ static dk_status call_check(dk_call *c)
         return st;
     if (c->noise && (uint64_t)n > UINT64_MAX - c->noise->offset)
         return DK_ERR_NOISE_RANGE; /* the last index would pass 2^64 - 1 */
-    if (!c->flat) {
+    if (!c->flat && !c->untimed) {
         for (size_t r = 0; r < c->rows; r++)
             if (c->t[r] < c->t_min || c->t[r] > c->s->steps)
                 return DK_ERR_TIMESTEP;
@@ -184,7 +190,7 @@ static dk_status call_check(dk_call *c)
             if (zero_snr_refused(c, c->t[r]))
                 return DK_ERR_ZERO_SNR;
         for (size_t r = 0; c->check_own_row && r < c->rows; r++)
-            if ((st = c->check_own_row(c, c->t[r])) != DK_OK)
+            if ((st = c->check_own_row(c, r)) != DK_OK)
                 return st;
     }
     return check_overlap(c, n);
@@ -213,7 +219,7 @@ dk_status dk_call_do(dk_call *c, dk_run_fn run)
             return DK_ERR_OUT_OF_MEMORY;
     }
     for (size_t r = 0, end; r < c->rows; r = end) {
-        end = c->flat ? c->rows : run_end(c, r);
+        end = c->flat || c->untimed ? c->rows : run_end(c, r);
         const size_t at = r * c->dim;
         dk_kargs a = {0};
         for (int i = 0; i < c->inputs; i++)

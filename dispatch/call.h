@@ -22,7 +22,8 @@
 typedef enum dk_opts_kind {
     DK_OPTS_NONE,
     DK_OPTS_STEP, /* dk_p_step, dk_ddim_step: everything; epsilon and score prediction refused at abar = 0 */
-    DK_OPTS_FLOW  /* dk_sde_step, dk_ode_step: no clip or thresholding; abar = 0 refused */
+    DK_OPTS_FLOW, /* dk_sde_step, dk_ode_step: no clip or thresholding; abar = 0 refused */
+    DK_OPTS_MEAN  /* dk_vlb_terms: the DDPM step's mean; no thresholding; abar = 0 as for STEP */
 } dk_opts_kind;
 
 typedef struct dk_call {
@@ -33,6 +34,7 @@ typedef struct dk_call {
     size_t rows, dim; /* flat calls: 1 row of n */
     int32_t t_min;    /* every t[r] in t_min..T */
     int flat;         /* no schedule and no timesteps (dk_randn) */
+    int untimed;      /* a schedule and rows, but no timesteps (dk_prior_kl): the rows are one run */
     const float *in[DK_MAX_IN];
     float *out[DK_MAX_OUT];
     int inputs, outputs;
@@ -49,11 +51,13 @@ typedef struct dk_call {
     /* The entry point's own checks, NULL for none: of its options (with the
      * step options), and of each row's t once every t is in its domain. */
     dk_status (*check_own_opts)(const struct dk_call *c);
-    dk_status (*check_own_row)(const struct dk_call *c, int32_t t);
+    dk_status (*check_own_row)(const struct dk_call *c, size_t r);
 } dk_call;
 
 /* A call over rows x dim floats whose row r uses step t[r], t_min..T. */
 dk_call dk_call_rows(const dk_schedule *s, const int32_t *t, size_t rows, size_t dim, int32_t t_min);
+/* A call over rows x dim floats with a schedule but no timesteps. */
+dk_call dk_call_untimed(const dk_schedule *s, size_t rows, size_t dim);
 /* A call over n floats with neither schedule nor timesteps. */
 dk_call dk_call_flat(size_t n);
 

@@ -36,6 +36,9 @@ static const char *const status_strings[] = {
     [DK_ERR_ALPHA_BAR] = "alpha_bar is not strictly decreasing within (0, 1) (only its last value may be 0)",
     [DK_ERR_WEIGHTING] = ("opts->weighting is not a dk_weighting, its gamma is not finite and > 0, or P2's k "
                           "is not finite and >= 0"),
+    [DK_ERR_DECODER] =
+        ("the decoder is not a dk_decoder, or the discretized decoder's data (x0 of a row with "
+         "t = 1) is outside [-1, 1] or NaN"),
 };
 /* A status added to the enum needs its string here and DK_STATUS_COUNT raised. */
 _Static_assert(sizeof status_strings / sizeof status_strings[0] == DK_STATUS_COUNT,

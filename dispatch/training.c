@@ -56,10 +56,10 @@ static dk_status check_loss_opts(const dk_call *c)
 }
 
 /* P2 with k = 0 weighs snr = 0 (alpha_bar_t = 0) by 1 / 0. */
-static dk_status check_loss_row(const dk_call *c, int32_t t)
+static dk_status check_loss_row(const dk_call *c, size_t r)
 {
     const dk_loss_opts *o = ((const loss_call *)c->ctx)->o;
-    const int infinite = o->weighting == DK_WEIGHT_P2 && o->k == 0.0f && c->s->alpha_bar[t] == 0.0;
+    const int infinite = o->weighting == DK_WEIGHT_P2 && o->k == 0.0f && c->s->alpha_bar[c->t[r]] == 0.0;
     return infinite ? DK_ERR_ZERO_SNR : DK_OK;
 }
 

@@ -11,7 +11,9 @@
  * - Every call validates all of its arguments before writing any output and
  *   returns a distinct non-zero dk_status on bad input; the outputs are then
  *   untouched. A required pointer may be NULL only when it addresses zero
- *   elements (rows == 0 for t, rows * dim == 0 for the float arrays).
+ *   elements (rows == 0 for t, rows * dim == 0 for the float arrays and for
+ *   the per-row outputs of losses and likelihood terms). A call with
+ *   rows * dim == 0 writes nothing.
  * - An output may alias an input exactly (in place). Partial overlap of an
  *   output with any other array is rejected with DK_ERR_OVERLAP.
  * - NaN and Inf propagate as IEEE-754 says. A NaN result is NaN on every
@@ -74,10 +76,12 @@ typedef enum dk_status {
     DK_ERR_SPACING,         /* spacing is not a dk_spacing */
     DK_ERR_ALPHA_BAR,       /* alpha_bar is not strictly decreasing within (0, 1), its last value alone
                                allowed to be 0 */
-    DK_ERR_WEIGHTING        /* opts->weighting is not a dk_weighting, or its gamma is not finite and > 0,
+    DK_ERR_WEIGHTING,       /* opts->weighting is not a dk_weighting, or its gamma is not finite and > 0,
                                or P2's k is not finite and >= 0 */
+    DK_ERR_DECODER          /* dec is not a dk_decoder, or the discretized decoder's data (x0 of a row
+                               with t = 1) is outside [-1, 1] or NaN */
 } dk_status;
-#define DK_STATUS_COUNT 23 /* DK_OK and the errors: 0 .. DK_STATUS_COUNT - 1 */
+#define DK_STATUS_COUNT 24 /* DK_OK and the errors: 0 .. DK_STATUS_COUNT - 1 */
 
 /* A short English description of s; never NULL. */
 DK_API const char *dk_status_str(dk_status s);
@@ -311,6 +315,34 @@ DK_API dk_status dk_loss(const dk_schedule *s, const int32_t *t, size_t rows, si
 DK_API dk_status dk_loss_randn(const dk_schedule *s, const int32_t *t, size_t rows, size_t dim,
                                const float *x0, dk_noise noise, const float *model_out,
                                const dk_loss_opts *opts, float *row_loss, float *grad);
+
+/* ---- likelihood ------------------------------------------------------------ */
+
+/* The decoder -log p(x0 | x1) at t = 1: a Gaussian density, or Ho et al.
+ * 2020's discretized Gaussian over 256 bins of width 2/255 centred on the
+ * 8-bit levels of [-1, 1], the end bins open (exact normal CDF). */
+typedef enum dk_decoder { DK_DECODER_GAUSSIAN, DK_DECODER_DISCRETE_8BIT } dk_decoder;
+#define DK_DECODER_COUNT 2
+
+/* The terms of the variational bound in nats, one per row, each summed over
+ * the row's dim values (Ho et al. 2020 eq. 5; Nichol & Dhariwal 2021 L_vlb);
+ * t[r] in 1..T, xt the sample at t[r], model_out what opts->prediction says:
+ * - t >= 2: KL(q(x_{t-1} | x_t, x0) || p(x_{t-1} | x_t)), the model's mean
+ *   that of dk_p_step without noise (prediction, clip, guidance), its
+ *   variance beta_tilde_t or beta_t by opts->variance;
+ * - t = 1: the decoder's -log p(x0 | x1) with mean x0_hat and variance
+ *   beta_tilde_2 (Nichol & Dhariwal's clipped log variance; beta_1 if T = 1).
+ * The mean's error enters as c0 (x0 - x0_hat), c0 the posterior mean's x0
+ * coefficient, its squares summed in float then double as README:
+ * Reductions says. Thresholding is refused (DK_ERR_THRESHOLD); so are
+ * epsilon and score prediction at alpha_bar_t = 0 (DK_ERR_ZERO_SNR). */
+DK_API dk_status dk_vlb_terms(const dk_schedule *s, const int32_t *t, size_t rows, size_t dim,
+                              const float *x0, const float *xt, const float *model_out,
+                              const dk_step_opts *opts, dk_decoder dec, double *nats);
+
+/* The prior term per row: KL(N(sqrt(abar_T) x0, 1 - abar_T) || N(0, 1)) in
+ * nats, summed over the row. */
+DK_API dk_status dk_prior_kl(const dk_schedule *s, size_t rows, size_t dim, const float *x0, double *nats);
 
 #ifdef __cplusplus
 }
