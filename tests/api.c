@@ -1,5 +1,6 @@
 #include "api.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,15 +16,19 @@
 #define N                     g->n
 #define IN(i, name)           g->in[i]
 #define IN_OPT(i, name)       g->in[i]
+#define IN_UNIT(i, name)      g->in[i]
 #define OUT(i, name)          g->out[i]
 #define OUT_OPT(i, name)      g->out[i]
 #define NOISE_OUT(i, name)    g->out[i]
 #define MEAN_OUT_OPT(i, name) g->out[i]
 #define ROW_OUT_OPT(i, name)  g->out[i]
+#define ROW_NATS(i, name)     (double *)(void *)g->out[i]
 #define NOISE                 g->noise
 #define OPTS                  g->opts
 #define OPTS_FLOW             g->opts
+#define OPTS_MEAN             g->opts
 #define LOSS_OPTS             g->loss_opts
+#define DECODER               g->dec
 #define DK_API_ROW(fn, twin, ...)                                                                            \
     static dk_status call_##fn(const api_args *g) { return fn(__VA_ARGS__); }
 #include "api_list.h"
@@ -36,15 +41,19 @@
 #undef N
 #undef IN
 #undef IN_OPT
+#undef IN_UNIT
 #undef OUT
 #undef OUT_OPT
 #undef NOISE_OUT
 #undef MEAN_OUT_OPT
 #undef ROW_OUT_OPT
+#undef ROW_NATS
 #undef NOISE
 #undef OPTS
 #undef OPTS_FLOW
 #undef LOSS_OPTS
+#undef OPTS_MEAN
+#undef DECODER
 
 /* ---- and as a table of roles ---- */
 
@@ -58,15 +67,19 @@
 #define N                  {ROLE_N, 0, "n"}
 #define IN(i, name)        {ROLE_IN, i, #name}
 #define IN_OPT(i, name)    {ROLE_IN_OPT, i, #name}
+#define IN_UNIT(i, name)   {ROLE_IN_UNIT, i, #name}
 #define OUT(i, name)       {ROLE_OUT, i, #name}
 #define OUT_OPT(i, name)   {ROLE_OUT_OPT, i, #name}
 #define NOISE_OUT(i, name) {ROLE_NOISE_OUT, i, #name}
 #define MEAN_OUT_OPT(i, name) {ROLE_MEAN_OUT_OPT, i, #name}
 #define ROW_OUT_OPT(i, name)  {ROLE_ROW_OUT_OPT, i, #name}
+#define ROW_NATS(i, name)     {ROLE_ROW_NATS, i, #name}
 #define NOISE              {ROLE_NOISE, 0, "noise"}
 #define OPTS               {ROLE_OPTS, 0, "opts"}
 #define OPTS_FLOW          {ROLE_OPTS_FLOW, 0, "opts"}
 #define LOSS_OPTS          {ROLE_LOSS_OPTS, 0, "opts"}
+#define OPTS_MEAN          {ROLE_OPTS_MEAN, 0, "opts"}
+#define DECODER            {ROLE_DECODER, 0, "dec"}
 #define TWIN(fn, i)        #fn, i
 #define NO_TWIN            NULL, 0
 // clang-format on
@@ -94,11 +107,11 @@ const api_role *api_role_of(const api_spec *f, api_role_kind kind)
     return NULL;
 }
 
-static int is_in(api_role_kind k) { return k == ROLE_IN || k == ROLE_IN_OPT; }
+static int is_in(api_role_kind k) { return k == ROLE_IN || k == ROLE_IN_OPT || k == ROLE_IN_UNIT; }
 static int is_out(api_role_kind k)
 {
     return k == ROLE_OUT || k == ROLE_OUT_OPT || k == ROLE_NOISE_OUT || k == ROLE_MEAN_OUT_OPT ||
-           k == ROLE_ROW_OUT_OPT;
+           k == ROLE_ROW_OUT_OPT || k == ROLE_ROW_NATS;
 }
 
 const api_role *api_in(const api_spec *f, int i)
@@ -137,10 +150,48 @@ int api_is_flat(const api_spec *f) { return api_role_of(f, ROLE_ROWS) == NULL; }
 
 size_t api_out_len(const api_spec *f, int k, const api_args *g)
 {
-    return api_out(f, k)->kind == ROLE_ROW_OUT_OPT ? g->rows : g->n;
+    const api_role_kind kind = api_out(f, k)->kind;
+    return kind == ROLE_ROW_OUT_OPT ? g->rows : kind == ROLE_ROW_NATS ? 2 * g->rows : g->n;
 }
 
-int api_out_optional(const api_spec *f, int k) { return api_out(f, k)->kind != ROLE_OUT; }
+int api_out_per_row(const api_spec *f, int k)
+{
+    const api_role_kind kind = api_out(f, k)->kind;
+    return kind == ROLE_ROW_OUT_OPT || kind == ROLE_ROW_NATS;
+}
+
+size_t api_out_values(const api_spec *f, int k, const api_args *g)
+{
+    return api_out_per_row(f, k) ? g->rows : g->n;
+}
+
+double api_out_value(const api_spec *f, int k, const float *out, size_t i)
+{
+    if (api_out(f, k)->kind != ROLE_ROW_NATS)
+        return out[i];
+    double v;
+    memcpy(&v, out + 2 * i, sizeof v);
+    return v;
+}
+
+size_t api_out_first_diff(const api_spec *f, int k, const api_args *g, const float *a, const float *b)
+{
+    const size_t values = api_out_values(f, k, g);
+    if (api_out(f, k)->kind != ROLE_ROW_NATS)
+        return dk_first_diff(a, b, values);
+    for (size_t i = 0; i < values; i++) {
+        const double x = api_out_value(f, k, a, i), y = api_out_value(f, k, b, i);
+        if (!(isnan(x) && isnan(y)) && memcmp(&x, &y, sizeof x) != 0)
+            return i;
+    }
+    return values;
+}
+
+int api_out_optional(const api_spec *f, int k)
+{
+    const api_role_kind kind = api_out(f, k)->kind;
+    return kind != ROLE_OUT && kind != ROLE_ROW_NATS;
+}
 
 int api_out_split_invariant(const api_spec *f, int k) { return api_out(f, k)->kind != ROLE_MEAN_OUT_OPT; }
 
@@ -173,7 +224,10 @@ api_args api_args_part(const api_spec *f, const api_args *whole, size_t first, s
     for (int i = 0; i < api_inputs(f); i++)
         g.in[i] = whole->in[i] ? whole->in[i] + at : NULL;
     for (int k = 0; k < api_outputs(f); k++)
-        g.out[k] = whole->out[k] ? out[k] + (api_out(f, k)->kind == ROLE_ROW_OUT_OPT ? first : at) : NULL;
+        g.out[k] = !whole->out[k]                            ? NULL
+                   : api_out(f, k)->kind == ROLE_ROW_OUT_OPT ? out[k] + first
+                   : api_out(f, k)->kind == ROLE_ROW_NATS    ? out[k] + 2 * first
+                                                             : out[k] + at;
     g.noise.offset += at;
     return g;
 }
@@ -181,7 +235,9 @@ api_args api_args_part(const api_spec *f, const api_args *whole, size_t first, s
 const api_role *api_opts_role(const api_spec *f)
 {
     const api_role *r = api_role_of(f, ROLE_OPTS);
-    return r ? r : api_role_of(f, ROLE_OPTS_FLOW);
+    if (!r)
+        r = api_role_of(f, ROLE_OPTS_FLOW);
+    return r ? r : api_role_of(f, ROLE_OPTS_MEAN);
 }
 
 int api_t_min(const api_spec *f)
@@ -191,6 +247,14 @@ int api_t_min(const api_spec *f)
 }
 
 /* ---- random valid calls ---- */
+
+void api_fill_unit(float *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) /* the 8-bit levels mostly, -1 and 1 often, else anything in [-1, 1] */
+        p[i] = dk_rand_u64() % 4   ? (float)((int)(dk_rand_u64() % 256) * 2 - 255) / 255.0f
+               : dk_rand_u64() % 2 ? (dk_rand_u64() % 2 ? 1.0f : -1.0f)
+                                   : (float)dk_rand_uniform(-1.0, 1.0);
+}
 
 static void *xcalloc(size_t count, size_t size)
 {
@@ -243,7 +307,10 @@ api_case *api_case_new(const api_spec *f, const dk_schedule *s, size_t rows, siz
     }
     for (int i = 0; i < api_inputs(f); i++) {
         c->in[i] = xcalloc(n, sizeof(float));
-        dk_rand_fill(c->in[i], n, i == 0 ? 2.0 : 1.0);
+        if (api_in(f, i)->kind == ROLE_IN_UNIT)
+            api_fill_unit(c->in[i], n);
+        else
+            dk_rand_fill(c->in[i], n, i == 0 ? 2.0 : 1.0);
         c->g.in[i] = c->in[i];
     }
     for (int k = 0; k < api_outputs(f); k++)
@@ -293,6 +360,8 @@ int api_opts_count(const api_spec *f)
     const api_role *r = api_opts_role(f);
     if (api_role_of(f, ROLE_LOSS_OPTS))
         return DK_PRED_COUNT * DK_WEIGHT_COUNT;
+    if (r && r->kind == ROLE_OPTS_MEAN)
+        return 32;
     return !r ? 1 : r->kind == ROLE_OPTS ? 24 : 8;
 }
 
@@ -325,6 +394,11 @@ dk_step_opts api_opts_at(const api_spec *f, int i, const float *uncond)
         o.eta = etas[i / 2 % 3];
         o.recompute_eps = i / 12 % 2;
     }
+    if (r && r->kind == ROLE_OPTS_MEAN) { /* (i / 16) % 2 is the decoder: api_case_set_opts */
+        guide = i / 4 % 2;
+        o.clip = i / 8 % 2 ? 1.0f : 0.0f;
+        o.variance = (dk_variance)((i + i / 4) % 2);
+    }
     if (guide) {
         o.uncond = uncond;
         o.guidance_scale = 3.0f;
@@ -336,4 +410,5 @@ void api_case_set_opts(api_case *c, int i)
 {
     c->opts = api_opts_at(c->f, i, c->uncond);
     c->loss_opts = api_loss_opts_at(i);
+    c->g.dec = (dk_decoder)(i / 16 % DK_DECODER_COUNT);
 }

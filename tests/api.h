@@ -24,6 +24,7 @@ typedef struct api_args {
     dk_noise noise;
     const dk_step_opts *opts;
     const dk_loss_opts *loss_opts;
+    dk_decoder dec;
 } api_args;
 
 typedef enum api_role_kind {
@@ -36,15 +37,19 @@ typedef enum api_role_kind {
     ROLE_N,
     ROLE_IN,
     ROLE_IN_OPT,
+    ROLE_IN_UNIT,
     ROLE_OUT,
     ROLE_OUT_OPT,
     ROLE_NOISE_OUT,
     ROLE_MEAN_OUT_OPT,
     ROLE_ROW_OUT_OPT,
+    ROLE_ROW_NATS,
     ROLE_NOISE,
     ROLE_OPTS,
     ROLE_OPTS_FLOW,
-    ROLE_LOSS_OPTS
+    ROLE_LOSS_OPTS,
+    ROLE_OPTS_MEAN,
+    ROLE_DECODER
 } api_role_kind;
 
 typedef struct api_role {
@@ -73,8 +78,17 @@ int api_outputs(const api_spec *f);
 const api_role *api_in(const api_spec *f, int i);
 const api_role *api_out(const api_spec *f, int k);
 int api_is_flat(const api_spec *f); /* no rows: an element count instead */
-/* The floats output k of call g has: g->rows for a row output, else g->n. */
+/* The floats output k of call g takes in memory: g->rows for a row output
+ * of floats, 2 g->rows for one of doubles, else g->n. */
 size_t api_out_len(const api_spec *f, int k, const api_args *g);
+/* Output k is one value per row (it overlaps nothing). */
+int api_out_per_row(const api_spec *f, int k);
+/* The values of output k (rows or n) and value i of it, as a double. */
+size_t api_out_values(const api_spec *f, int k, const api_args *g);
+double api_out_value(const api_spec *f, int k, const float *out, size_t i);
+/* The index of the first value of output k where a and b differ (same bits,
+ * or both NaN, as dk_same), or api_out_values() if none. */
+size_t api_out_first_diff(const api_spec *f, int k, const api_args *g, const float *a, const float *b);
 /* Output k is optional / the same whatever split of the rows made it. */
 int api_out_optional(const api_spec *f, int k);
 int api_out_split_invariant(const api_spec *f, int k);
@@ -87,8 +101,11 @@ int api_t_min(const api_spec *f);
  * where whole has none). The moved options are kept in *opts. */
 api_args api_args_part(const api_spec *f, const api_args *whole, size_t first, size_t count,
                        float *const *out, dk_step_opts *opts);
-/* The OPTS or OPTS_FLOW role, or NULL. */
+/* The OPTS, OPTS_FLOW or OPTS_MEAN role, or NULL. */
 const api_role *api_opts_role(const api_spec *f);
+
+/* n values in [-1, 1], the data of an IN_UNIT input. */
+void api_fill_unit(float *p, size_t n);
 
 /* A valid call with buffers of its own. */
 typedef struct api_case {
@@ -115,8 +132,9 @@ dk_status api_case_call(const api_case *c);
  * every prediction with every clamp (none, clip, thresholding), guidance on
  * and off, eta 0, 0.5 and 1, recompute_eps on and off, both variances
  * (OPTS_FLOW: prediction x guidance only; LOSS_OPTS: every prediction with
- * every weighting). api_opts_count is 1 for a function without options. api_case_set_opts sets c->opts to set
- * i, its guidance input being c->uncond. */
+ * every weighting; OPTS_MEAN and DECODER: prediction x guidance x clip x
+ * variance x decoder). api_opts_count is 1 for a function without options. api_case_set_opts sets c->opts to
+ * set i, its guidance input being c->uncond. */
 int api_opts_count(const api_spec *f);
 void api_case_set_opts(api_case *c, int i);
 /* Option set i of a function, with uncond as its guidance input. */

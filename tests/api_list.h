@@ -17,11 +17,15 @@
  *   MEAN_OUT_OPT(i, name)                optional output i scaled by 1 / rows of the whole call (a
  *                                        gradient of a mean over rows): a split of the rows changes it
  *   ROW_OUT_OPT(i, name)                 optional output i of rows floats, one per row; it overlaps nothing
+ *   ROW_NATS(i, name)                    output i of rows doubles, one per row; it overlaps nothing
+ *   IN_UNIT(i, name)                     input i, data in [-1, 1] (the discretized decoder refuses others)
  *                                        A function whose outputs are all optional needs one of them.
  *   NOISE                                a dk_noise
  *   OPTS       a const dk_step_opts * (NULL allowed) with every option (its uncond is an input too)
  *   OPTS_FLOW  the same for the SDE and ODE steps, which refuse clipping and thresholding
  *   LOSS_OPTS  a const dk_loss_opts * (NULL allowed)
+ *   OPTS_MEAN  a const dk_step_opts * for the DDPM step's mean: no thresholding
+ *   DECODER    a dk_decoder
  * No include guard: this file is included once per expansion. */
 
 DK_API_ROW(dk_q_sample, NO_TWIN, SCHED, T(0), ROWS, DIM, IN(0, x0), IN(1, eps), OUT(0, xt))
@@ -46,3 +50,6 @@ DK_API_ROW(dk_loss, NO_TWIN, SCHED, T(1), ROWS, DIM, IN(0, x0), IN(1, eps), IN(2
            ROW_OUT_OPT(1, row_loss), MEAN_OUT_OPT(0, grad))
 DK_API_ROW(dk_loss_randn, TWIN(dk_loss, 1), SCHED, T(1), ROWS, DIM, IN(0, x0), NOISE, IN(1, model_out),
            LOSS_OPTS, ROW_OUT_OPT(1, row_loss), MEAN_OUT_OPT(0, grad))
+DK_API_ROW(dk_vlb_terms, NO_TWIN, SCHED, T(1), ROWS, DIM, IN_UNIT(0, x0), IN(1, xt), IN(2, model_out),
+           OPTS_MEAN, DECODER, ROW_NATS(0, nats))
+DK_API_ROW(dk_prior_kl, NO_TWIN, SCHED, ROWS, DIM, IN(0, x0), ROW_NATS(0, nats))

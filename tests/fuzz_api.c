@@ -104,10 +104,11 @@ typedef struct outs {
 static outs outs_new(const fuzz_call *c)
 {
     outs o = {{0}, {0}};
-    for (int k = 0; k < api_outputs(c->f); k++) {
-        if (!(o.buf[k] = malloc((c->mis + api_out_len(c->f, k, &c->g)) * sizeof(float) + 1)))
+    for (int k = 0; k < api_outputs(c->f); k++) { /* doubles stay aligned: 2 mis floats */
+        const size_t mis = api_out(c->f, k)->kind == ROLE_ROW_NATS ? 2 * c->mis : c->mis;
+        if (!(o.buf[k] = malloc((mis + api_out_len(c->f, k, &c->g)) * sizeof(float) + 1)))
             abort();
-        o.p[k] = o.buf[k] + c->mis;
+        o.p[k] = o.buf[k] + mis;
     }
     return o;
 }
@@ -172,7 +173,10 @@ static void read_call(reader *r, fuzz_call *c)
                              .variance = (dk_variance)(o / 4 % DK_VAR_COUNT)};
     c->opts.eta = (float)(o / 8 % 5) * 0.25f;
     c->opts.recompute_eps = (int)(o / 40 % 2);
-    const int clamp = opts && opts->kind == ROLE_OPTS ? (int)(o / 80 % 3) : 0;
+    const int clamp = !opts                          ? 0
+                      : opts->kind == ROLE_OPTS      ? (int)(o / 80 % 3)
+                      : opts->kind == ROLE_OPTS_MEAN ? (int)(o / 80 % 2) /* no thresholding */
+                                                     : 0;
     if (clamp == 1)
         c->opts.clip = (float)(1 + o / 240 % 8) * 0.25f;
     if (clamp == 2) {
@@ -194,12 +198,16 @@ static void read_call(reader *r, fuzz_call *c)
     c->loss_opts = (dk_loss_opts){(dk_prediction)(o % DK_PRED_COUNT), (dk_weighting)(o / 4 % DK_WEIGHT_COUNT),
                                   0.5f + (float)(o / 12 % 10) * 0.5f, (float)(o / 120 % 4) * 0.5f};
     c->g.loss_opts = api_role_of(f, ROLE_LOSS_OPTS) ? &c->loss_opts : NULL;
+    c->g.dec = (dk_decoder)(o / 768000 % DK_DECODER_COUNT);
     for (int i = 0; i < api_inputs(f); i++) {
         if (!(c->in_buf[i] = malloc((mis + n) * sizeof(float) + 1)))
             abort();
         float *p = c->in_buf[i] + mis;
         for (size_t j = 0; j < n; j++)
             p[j] = take_float(r);
+        if (api_in(f, i)->kind == ROLE_IN_UNIT) /* the discretized decoder's data: [-1, 1] */
+            for (size_t j = 0; j < n; j++)
+                p[j] = p[j] >= -1.0f && p[j] <= 1.0f ? p[j] : p[j] > 1.0f ? 1.0f : -1.0f;
         c->g.in[i] = p;
         if (api_in(f, i)->kind == ROLE_IN_OPT && take(r, 1) % 4 == 0)
             c->g.in[i] = NULL;
@@ -207,13 +215,13 @@ static void read_call(reader *r, fuzz_call *c)
     static float placeholder;
     int given = 0;
     for (int k = 0; k < api_outputs(f); k++) {
-        c->g.out[k] = api_out(f, k)->kind != ROLE_OUT && take(r, 1) % 4 == 0 ? NULL : &placeholder;
+        c->g.out[k] = api_out_optional(f, k) && take(r, 1) % 4 == 0 ? NULL : &placeholder;
         given |= c->g.out[k] != NULL;
     }
     if (api_needs_an_out(f) && !given)
         c->g.out[0] = &placeholder;
     c->mis = mis;
-    c->in_place = api_inputs(f) > 0 && c->g.in[0] && take(r, 1) % 4 == 0;
+    c->in_place = api_inputs(f) > 0 && c->g.in[0] && !api_out_per_row(f, 0) && take(r, 1) % 4 == 0;
 }
 
 static void free_call(fuzz_call *c)
@@ -251,7 +259,8 @@ static void compare(const fuzz_call *c, const outs *got_o, const outs *want_o, c
     for (int k = 0; k < api_outputs(c->f); k++) {
         if (!c->g.out[k] || (split && !api_out_split_invariant(c->f, k)))
             continue;
-        const size_t len = api_out_len(c->f, k, &c->g), d = dk_first_diff(got[k], want[k], len);
+        const size_t len = api_out_values(c->f, k, &c->g),
+                     d = api_out_first_diff(c->f, k, &c->g, got[k], want[k]);
         if (d != len)
             fail(c, what, k, d);
     }

@@ -104,12 +104,14 @@ double oracle_normal(uint64_t seed, uint64_t stream, uint64_t e, double *radius)
 
 /* ---- the calls ---- */
 
-typedef enum call_kind { Q_SAMPLE, RANDN, Q_SAMPLE_RANDN, STEP, LOSS } call_kind;
+typedef enum call_kind { Q_SAMPLE, RANDN, Q_SAMPLE_RANDN, STEP, LOSS, VLB, PRIOR } call_kind;
 typedef enum sampler { DDPM, DDIM, SDE, ODE } sampler;
 
 /* A loss row: its exact value, and its error budget (loss_rows). */
 typedef struct loss_row {
     double want, mag, largest, extra_fused, extra_plain;
+    double k_fused, k_plain; /* the bound's terms: per row */
+    const char *form;
 } loss_row;
 
 struct oracle_call {
@@ -122,7 +124,7 @@ struct oracle_call {
     dk_step_opts o;        /* the options, the defaults for NULL */
     double *row_s, *row_m; /* thresholding: each row's s, and its largest x0 magnitude */
     dk_loss_opts lo;       /* a loss's options, the defaults for NULL */
-    loss_row *rows;        /* a loss's rows */
+    loss_row *rows;        /* a loss's rows, and those of the bound's terms */
 };
 
 static const struct {
@@ -143,6 +145,8 @@ static const struct {
     {"dk_ode_step", STEP, ODE, 0},
     {"dk_loss", LOSS, DDPM, 0},
     {"dk_loss_randn", LOSS, DDPM, 1},
+    {"dk_vlb_terms", VLB, DDPM, 0},
+    {"dk_prior_kl", PRIOR, DDPM, 0},
 };
 
 int oracle_has(const char *function)
@@ -358,6 +362,209 @@ static void loss_value(const oracle_call *oc, int k, size_t i, oracle_value *v)
     v->form = oc->generated ? "loss_randn grad" : "loss grad";
 }
 
+/* ---- the variational bound ---- */
+
+#define PI 3.14159265358979323846
+
+/* ln Q(z), Q(z) = P(N(0, 1) > z): erfc where it is far from underflow,
+ * beyond that the continued fraction of the Mills ratio, Q(z) = phi(z) /
+ * (z + 1/(z + 2/(z + 3/(z + ...)))), evaluated from the back (a method of
+ * its own: the library uses the asymptotic series). */
+static double oracle_log_q(double z)
+{
+    if (z < 30.0)
+        return log(erfc(z / sqrt(2.0)) / 2.0);
+    double cf = z;
+    for (int k = 60; k >= 1; k--)
+        cf = z + k / cf;
+    return -z * z / 2.0 - 0.5 * log(2.0 * PI) - log(cf);
+}
+
+/* ln(Phi(b) - Phi(a)), a < b, and ln phi. */
+static double oracle_log_bin(double a, double b)
+{
+    if (a > 0.0) {
+        const double la = oracle_log_q(a), lb = oracle_log_q(b);
+        return la + log1p(-exp(lb - la));
+    }
+    if (b < 0.0) {
+        const double la = oracle_log_q(-b), lb = oracle_log_q(-a);
+        return la + log1p(-exp(lb - la));
+    }
+    return log(1.0 - erfc(b / sqrt(2.0)) / 2.0 - erfc(-a / sqrt(2.0)) / 2.0);
+}
+
+static double log_phi(double z) { return -z * z / 2.0 - 0.5 * log(2.0 * PI); }
+
+/* -ln P(x) of Ho et al.'s discretized decoder with mean mu, |d/dmu| of it,
+ * and |d/d ln sigma| of it. */
+static double oracle_discrete(double x, double mu, double sigma, double *slope, double *slope_sigma)
+{
+    const double a = (x - mu - 1.0 / 255.0) / sigma, b = (x - mu + 1.0 / 255.0) / sigma;
+    double L, pa, pb; /* ln P, and phi(a) / P, phi(b) / P (0 for an open end) */
+    if (x < -0.999) {
+        L = oracle_log_q(-b);
+        pa = 0.0, pb = exp(log_phi(b) - L);
+    } else if (x > 0.999) {
+        L = oracle_log_q(a);
+        pa = exp(log_phi(a) - L), pb = 0.0;
+    } else {
+        L = oracle_log_bin(a, b);
+        pa = exp(log_phi(a) - L), pb = exp(log_phi(b) - L);
+    }
+    *slope = fabs(pb - pa) / sigma;       /* dP/dmu = (phi(a) - phi(b)) / sigma */
+    *slope_sigma = fabs(b * pb - a * pa); /* a, b go as 1 / sigma */
+    return -L;
+}
+
+/* The model's x0 of element i of the bound (x = xt, m = model_out, uncond
+ * guided), clamped as opts say, and the magnitude of its terms. */
+static double vlb_x0_hat(const oracle_call *oc, size_t i, double *mag)
+{
+    const api_args *g = oc->g;
+    const double ab = oc->s->ab[g->t[i / g->dim]], a = sqrt(ab), b = sqrt(1.0 - ab);
+    const double x = g->in[1][i];
+    double m = g->in[2][i], m_mag = fabs(m);
+    if (oc->o.uncond) {
+        const double u = oc->o.uncond[i], w = oc->o.guidance_scale;
+        m = u + w * (m - u);
+        m_mag = fabs(w) * (fabs(g->in[2][i]) + fabs(u)) + fabs(u);
+    }
+    const maps f = maps_of(oc->o.prediction, ab);
+    (void)a, (void)b;
+    const double x0 = f.x0x * x + f.x0m * m;
+    *mag = fabs(f.x0x * x) + fabs(f.x0m) * m_mag;
+    return oc->o.clip > 0 ? fmin(fmax(x0, -oc->o.clip), oc->o.clip) : x0;
+}
+
+/* How far the double numbers of the library's schedule and the oracle's
+ * may differ relatively (vlb_rows). */
+static double oracle_sched_eps(const oracle_schedule *s) { return 4.0 * (s->T + 4) * 0x1p-53 / s->beta[1]; }
+
+/* ln(bp / bq) + bq / bp - 1 of the KL of two Gaussians: 0 for bp = bq; for
+ * bp = beta it is u - ln(1 + u), u = bq / bp - 1 = (ab - ap) / (1 - ab),
+ * which cancels to u^2 / 2: summed here from ln(1 + u)'s series where
+ * |u| < 0.2 (its terms decrease as 0.2^k), in long double otherwise. */
+static double var_kl(double bp, double bq, double ab, double ap)
+{
+    if (bp == bq)
+        return 0.0;
+    const double u = (ab - ap) / (1.0 - ab);
+    if (fabs(u) >= 0.2)
+        return (double)((long double)u - log1pl((long double)u));
+    double sum = 0, power = -u; /* (-u)^k: u - ln(1 + u) = sum_k>=2 (-u)^k / k */
+    for (int k = 2; k < 60; k++) {
+        power *= -u;
+        sum += power / k;
+    }
+    return sum;
+}
+
+/* Each row's term, written from the papers: t >= 2 the KL of two Gaussians
+ * with the posterior mean and the model's DDPM mean (DDPM eq. 7), t = 1 the
+ * decoder at the model's x0 with variance beta_tilde_2 (beta_1 if T = 1).
+ * The library evaluates e = x0 - x0_hat in float: its error is k roundings
+ * of M = |x0| + |x0_hat's terms| (the x0 map's coefficient, product, fma,
+ * the subtraction; guidance 2 or 3 more), and e^2 rounds once more, so a
+ * row is within k units of mag = k2 sum 2 |e| M plus k2 sum e^2, k2 the
+ * sum's coefficient. The discretized decoder is within k units of
+ * sum |d nll / d mu| M', M' the x0 map's terms, plus libm's 16 2^-52 of
+ * each term.
+ * Beyond roundings of the float work, the library's and the oracle's
+ * schedules (alpha_bar a product of T factors, each side its own way) agree
+ * to some T 2^-53 relatively in alpha_bar, so in 1 - alpha_bar to that over
+ * beta_1 (its smallest value): sched_eps covers them, and
+ * every double term is allowed its sensitivity to that: the constant terms
+ * (at most quadratic in the schedule's numbers, 4 sched_eps of them), the
+ * variance in e^2 / (2 var) and the decoder's sigma (|d nll / d ln sigma|,
+ * which grows as z^2 in the tails). */
+static void vlb_rows(oracle_call *oc)
+{
+    const api_args *g = oc->g;
+    const oracle_schedule *s = oc->s;
+    oc->rows = calloc(g->rows ? g->rows : 1, sizeof *oc->rows);
+    if (!oc->rows)
+        abort();
+    const int guide = oc->o.uncond != NULL;
+    for (size_t r = 0; r < g->rows; r++) {
+        const int t = g->t[r];
+        const double beta = s->beta[t], ab = s->ab[t], ap = s->ab[t - 1];
+        const double c0 = beta * sqrt(ap) / (1.0 - ab), c1 = (1.0 - ap) * sqrt(1.0 - beta) / (1.0 - ab);
+        const double bq = beta * (1.0 - ap) / (1.0 - ab);
+        const double bp = oc->o.variance == DK_VAR_FIXED_LARGE ? beta : bq;
+        const double dvar = s->T >= 2 ? s->beta[2] * (1.0 - s->ab[1]) / (1.0 - s->ab[2]) : s->beta[1];
+        const int discrete = t == 1 && g->dec == DK_DECODER_DISCRETE_8BIT;
+        const double sched_eps = oracle_sched_eps(s);
+        double want = 0, mag = 0, sq = 0, libm = 0, sched = 0; /* sched: absolute */
+        for (size_t j = 0; j < g->dim; j++) {
+            const size_t i = r * g->dim + j;
+            double x0_mag;
+            const double x0 = g->in[0][i], xt = g->in[1][i], x0_hat = vlb_x0_hat(oc, i, &x0_mag);
+            const double M = fabs(x0) + x0_mag, e = x0 - x0_hat;
+            if (t >= 2) {
+                const double mq = c0 * x0 + c1 * xt, mp = c0 * x0_hat + c1 * xt;
+                want += 0.5 * (var_kl(bp, bq, ab, ap) + (mq - mp) * (mq - mp) / bp);
+                mag += c0 * c0 / (2 * bp) * 2 * fabs(e) * M;
+                sq += c0 * c0 / (2 * bp) * e * e;
+            } else if (!discrete) {
+                want += 0.5 * log(2 * PI * dvar) + e * e / (2 * dvar);
+                mag += 2 * fabs(e) * M / (2 * dvar);
+                sq += e * e / (2 * dvar);
+            } else {
+                double slope, slope_sigma;
+                const double nll = oracle_discrete(x0, x0_hat, sqrt(dvar), &slope, &slope_sigma);
+                want += nll;
+                mag += slope * x0_mag;
+                libm += 16 * 0x1p-28 * fabs(nll);
+                sched += slope_sigma * sched_eps;
+            }
+        }
+        loss_row *row = &oc->rows[r];
+        row->want = want, row->mag = mag, row->largest = fmax(fabs(want), sq);
+        row->k_fused = 4 + 2 * guide, row->k_plain = 5 + 3 * guide;
+        /* the constant terms in double: a log of variances that the
+         * library and the oracle compute their own ways, which agree to
+         * about 2^-46 (zero-SNR rescaling), so 2^-44 of them */
+        const double consts = (double)g->dim * 4 * sched_eps *
+                              fabs(t >= 2 ? 0.5 * var_kl(bp, bq, ab, ap) : 0.5 * log(2 * PI * dvar));
+        sched += consts + 4 * sched_eps * sq;
+        row->extra_fused = row->extra_plain =
+            sq + libm + sched / 0x1p-24 + (double)g->dim * 0x1p-29 * fabs(want);
+        row->form = t >= 2 ? "vlb KL" : discrete ? "vlb discrete decoder" : "vlb Gaussian decoder";
+    }
+}
+
+/* KL(N(sqrt(ab_T) x0, 1 - ab_T) || N(0, 1)) per value, summed: the library
+ * rounds each x0^2 once (k = 1 unit of ab_T / 2 sum x0^2). The constant
+ * term -ab_T - ln(1 - ab_T) cancels to ab_T^2 / 2: here in long double,
+ * allowed 2^-44 of itself (the library sums its series); and ab_T's
+ * disagreement between the two schedules (vlb_rows). */
+static void prior_rows(oracle_call *oc)
+{
+    const api_args *g = oc->g;
+    const double ab = oc->s->ab[oc->s->T];
+    oc->rows = calloc(g->rows ? g->rows : 1, sizeof *oc->rows);
+    if (!oc->rows)
+        abort();
+    for (size_t r = 0; r < g->rows; r++) {
+        double want = 0, mag = 0;
+        for (size_t j = 0; j < g->dim; j++) {
+            /* (var + mu^2 - 1 - ln var) / 2, var - 1 = -ab_T, ordered so that
+             * nothing near 1 is added to mu^2 or cancels */
+            const double x0 = g->in[0][r * g->dim + j], mu = sqrt(ab) * x0;
+            want += 0.5 * (mu * mu + (double)(-(long double)ab - log1pl(-(long double)ab)));
+            mag += 0.5 * ab * x0 * x0;
+        }
+        loss_row *row = &oc->rows[r];
+        row->want = want, row->mag = mag, row->largest = fabs(want);
+        row->k_fused = row->k_plain = 1;
+        row->extra_fused = row->extra_plain = (double)g->dim * 0x1p-20 * 0.5 * (-ab - log1p(-ab)) +
+                                              (double)g->dim * 0x1p-29 * fabs(want) +
+                                              4 * oracle_sched_eps(oc->s) * fabs(want) / 0x1p-24;
+        row->form = "prior KL";
+    }
+}
+
 oracle_call *oracle_begin(const api_spec *f, const api_args *g, const oracle_schedule *s, dk_status *expect)
 {
     size_t which = sizeof functions / sizeof functions[0];
@@ -378,9 +585,9 @@ oracle_call *oracle_begin(const api_spec *f, const api_args *g, const oracle_sch
     /* x0 is lost at alpha_bar = 0 for epsilon and score; the SDE/ODE need
      * ln(alpha_bar). (A loop that stops at the first: aarch64 gcc 12's
      * vectorizer dies on it written as a reduction.) */
-    const int refused_at_zero =
-        oc->kind == STEP && (oc->smp == SDE || oc->smp == ODE || oc->o.prediction == DK_PRED_EPSILON ||
-                             oc->o.prediction == DK_PRED_SCORE);
+    const int refused_at_zero = (oc->kind == STEP || oc->kind == VLB) &&
+                                (oc->smp == SDE || oc->smp == ODE || oc->o.prediction == DK_PRED_EPSILON ||
+                                 oc->o.prediction == DK_PRED_SCORE);
     *expect = DK_OK;
     for (size_t r = 0; refused_at_zero && r < g->rows; r++)
         if (s->ab[g->t[r]] == 0.0) {
@@ -400,6 +607,10 @@ oracle_call *oracle_begin(const api_spec *f, const api_args *g, const oracle_sch
         if (*expect == DK_OK)
             loss_rows(oc);
     }
+    if (oc->kind == VLB && *expect == DK_OK)
+        vlb_rows(oc);
+    if (oc->kind == PRIOR)
+        prior_rows(oc);
     return oc;
 }
 
@@ -607,6 +818,15 @@ void oracle_value_of(oracle_call *oc, int k, size_t i, oracle_value *v)
     case LOSS:
         loss_value(oc, k, i, v);
         break;
+    case VLB:
+    case PRIOR: {
+        const loss_row *row = &oc->rows[i];
+        v->want = row->want, v->mag = row->mag, v->largest = row->largest;
+        v->k_fused = row->k_fused, v->k_plain = row->k_plain;
+        v->extra_fused = row->extra_fused, v->extra_plain = row->extra_plain;
+        v->form = row->form;
+        break;
+    }
     case STEP:
     default:
         step_value(oc, i, v);

@@ -43,7 +43,11 @@ static size_t marked(const float *p, size_t n)
 }
 
 /* The floats output k of f has in a good call. */
-static size_t out_len(const api_spec *f, int k) { return api_out(f, k)->kind == ROLE_ROW_OUT_OPT ? ROWS : N; }
+static size_t out_len(const api_spec *f, int k)
+{
+    const api_role_kind kind = api_out(f, k)->kind;
+    return kind == ROLE_ROW_OUT_OPT ? ROWS : kind == ROLE_ROW_NATS ? 2 * ROWS : N;
+}
 
 /* A good call of f: its arrays in their own slots, valid data. */
 typedef struct good_call {
@@ -123,6 +127,7 @@ static void check_pointers(const api_spec *f, const good_call *good)
             expect(f, &g, DK_ERR_NULL_POINTER, what);
             break;
         case ROLE_IN:
+        case ROLE_IN_UNIT:
             g.in[r->index] = NULL;
             expect(f, &g, DK_ERR_NULL_POINTER, what);
             break;
@@ -131,6 +136,7 @@ static void check_pointers(const api_spec *f, const good_call *good)
             expect(f, &g, DK_OK, what);
             break;
         case ROLE_OUT:
+        case ROLE_ROW_NATS:
             g.out[r->index] = NULL;
             expect(f, &g, DK_ERR_NULL_POINTER, what);
             break;
@@ -160,6 +166,40 @@ static void check_pointers(const api_spec *f, const good_call *good)
             g.out[k] = NULL;
         expect(f, &g, DK_ERR_NULL_POINTER, "every output NULL");
     }
+}
+
+/* The decoder: not a dk_decoder; the discretized one's data outside
+ * [-1, 1] in a row with t = 1 (row 0 of the good call; row 2 has t = T). */
+static void check_decoder(const api_spec *f, const good_call *good)
+{
+    float *x0 = (float *)good->g.in[0];
+    float keep[N];
+    memcpy(keep, x0, sizeof keep);
+    api_args g = good->g;
+    for (int j = 0; j < N; j++)
+        x0[j] = (float)j / N * 2.0f - 1.0f;
+    g.dec = (dk_decoder)DK_DECODER_COUNT;
+    expect(f, &g, DK_ERR_DECODER, "dec = DK_DECODER_COUNT");
+    g.dec = (dk_decoder)-1;
+    expect(f, &g, DK_ERR_DECODER, "dec = -1");
+    g.dec = DK_DECODER_DISCRETE_8BIT;
+    expect(f, &g, DK_OK, "discretized decoder, data in [-1, 1]");
+    const float bad[] = {1.0001f, -1.5f, NAN, INFINITY};
+    for (size_t b = 0; b < sizeof bad / sizeof bad[0]; b++) {
+        char what[80];
+        x0[DIM - 1] = bad[b]; /* row 0, t = 1 */
+        snprintf(what, sizeof what, "discretized decoder, x0 = %g at t = 1", bad[b]);
+        expect(f, &g, DK_ERR_DECODER, what);
+        x0[DIM - 1] = 0.0f;
+        x0[2 * DIM] = bad[b]; /* row 2, t = T */
+        snprintf(what, sizeof what, "discretized decoder, x0 = %g at t = T", bad[b]);
+        expect(f, &g, DK_OK, what);
+        x0[2 * DIM] = 0.0f;
+    }
+    g.dec = DK_DECODER_GAUSSIAN;
+    x0[0] = 7.0f;
+    expect(f, &g, DK_OK, "Gaussian decoder, x0 = 7");
+    memcpy(x0, keep, sizeof keep);
 }
 
 /* Bad weighting parameters, each alone. */
@@ -265,10 +305,12 @@ static void check_values(const api_spec *f, const good_call *good)
     }
     if (api_role_of(f, ROLE_LOSS_OPTS))
         check_loss_opts(f, good);
+    if (api_role_of(f, ROLE_DECODER))
+        check_decoder(f, good);
     const api_role *opts = api_opts_role(f);
     if (opts) {
         const float *u = slot(UNCOND_SLOT);
-        const int flow = opts->kind == ROLE_OPTS_FLOW;
+        const int flow = opts->kind == ROLE_OPTS_FLOW, mean = opts->kind == ROLE_OPTS_MEAN;
         const struct {
             dk_step_opts o;
             dk_status want;
@@ -294,8 +336,10 @@ static void check_values(const api_spec *f, const good_call *good)
             {{.threshold_ratio = 0.9f, .threshold_max = 0.5f}, DK_ERR_THRESHOLD, "threshold_max < 1"},
             {{.threshold_ratio = 0.9f, .threshold_max = NAN}, DK_ERR_THRESHOLD, "threshold_max NaN"},
             {{.threshold_ratio = 0.9f, .threshold_max = 2.0f},
-             flow ? DK_ERR_THRESHOLD : DK_OK,
-             flow ? "thresholding for an SDE/ODE step" : "thresholding"},
+             flow || mean ? DK_ERR_THRESHOLD : DK_OK,
+             flow   ? "thresholding for an SDE/ODE step"
+             : mean ? "thresholding for the bound"
+                    : "thresholding"},
             {{.guidance_scale = 2.0f}, DK_ERR_GUIDANCE, "guidance_scale set, uncond NULL"},
             {{.uncond = u, .guidance_scale = INFINITY}, DK_ERR_GUIDANCE, "guidance_scale Inf"},
             {{.uncond = u, .guidance_scale = NAN}, DK_ERR_GUIDANCE, "guidance_scale NaN"},
@@ -316,7 +360,7 @@ static void check_overlaps(const api_spec *f, const good_call *good)
     for (int k = 0; k < api_outputs(f); k++) {
         const char *out = api_out(f, k)->name;
         const size_t len = out_len(f, k);
-        const int per_row = api_out(f, k)->kind == ROLE_ROW_OUT_OPT; /* overlaps nothing */
+        const int per_row = api_out_per_row(f, k); /* overlaps nothing */
         for (int i = 0; i < api_inputs(f); i++) {
             const char *in = api_in(f, i)->name;
             api_args g = good->g;
@@ -344,9 +388,9 @@ static void check_overlaps(const api_spec *f, const good_call *good)
             api_args g = good->g;
             dk_step_opts o = {.uncond = g.out[k], .guidance_scale = 2.0f};
             g.opts = &o;
-            snprintf(what, sizeof what, "%s is uncond (in place)", out);
-            expect(f, &g, DK_OK, what);
-            o.uncond = g.out[k] + (N - 1);
+            snprintf(what, sizeof what, "%s is uncond (%s)", out, per_row ? "a row output" : "in place");
+            expect(f, &g, per_row ? DK_ERR_OVERLAP : DK_OK, what);
+            o.uncond = g.out[k] + (len - 1);
             snprintf(what, sizeof what, "uncond overlaps %s", out);
             expect(f, &g, DK_ERR_OVERLAP, what);
         }
@@ -501,7 +545,7 @@ static void check_zero_snr(void)
             continue;
         }
         const int flow = api_opts_role(f)->kind == ROLE_OPTS_FLOW;
-        for (int p = 0; p < DK_PRED_COUNT; p++) {
+        for (int p = 0; p < DK_PRED_COUNT; p++) { /* flow steps refuse every prediction, the rest two */
             api_args g = good.g;
             const dk_step_opts o = {.prediction = (dk_prediction)p};
             g.opts = &o;

@@ -44,10 +44,11 @@ static struct tally *tally_of(const char *form)
 static void compare(const api_case *c, float *const *plain, oracle_call *oc)
 {
     for (int k = 0; k < api_outputs(c->f); k++)
-        for (size_t i = 0; i < api_out_len(c->f, k, &c->g); i++) {
+        for (size_t i = 0; i < api_out_values(c->f, k, &c->g); i++) {
             oracle_value v;
             oracle_value_of(oc, k, i, &v);
-            const double f = c->out[k][i], p = plain[k][i], diff = fabs(f - p);
+            const double f = api_out_value(c->f, k, c->out[k], i), p = api_out_value(c->f, k, plain[k], i),
+                         diff = fabs(f - p);
             const double ulp = diff / dk_ulp(v.largest), units = v.mag > 0 ? diff / (0x1p-24 * v.mag) : diff;
             const double tol = oracle_tolerance(&v, 1) + oracle_tolerance(&v, 0);
             struct tally *t = tally_of(v.form);

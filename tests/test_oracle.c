@@ -44,7 +44,7 @@ static int row_t(const api_case *c, int k, size_t i)
 {
     if (!c->g.t)
         return 0;
-    return c->g.t[api_out(c->f, k)->kind == ROLE_ROW_OUT_OPT ? i : i / c->g.dim];
+    return c->g.t[api_out_per_row(c->f, k) ? i : i / c->g.dim];
 }
 
 static void check_case(const api_case *c, const oracle_schedule *os, const char *label, int opts_index)
@@ -56,10 +56,11 @@ static void check_case(const api_case *c, const oracle_schedule *os, const char 
     dk_check(got == expect, "%s %s opts %d: status %s, the oracle expects %s", f->name, label, opts_index,
              dk_status_str(got), dk_status_str(expect));
     for (int k = 0; got == DK_OK && expect == DK_OK && k < api_outputs(f); k++)
-        for (size_t i = 0; i < api_out_len(f, k, &c->g); i++) {
+        for (size_t i = 0; i < api_out_values(f, k, &c->g); i++) {
             oracle_value v;
             oracle_value_of(oc, k, i, &v);
-            const double out = c->out[k][i], err = fabs(out - v.want), tol = oracle_tolerance(&v, fused);
+            const double out = api_out_value(f, k, c->out[k], i), err = fabs(out - v.want),
+                         tol = oracle_tolerance(&v, fused);
             const double unit = 0x1p-24 * v.mag;
             const double units = unit > 0 ? err / unit : (err > 0 ? INFINITY : 0);
             struct worst *w = worst_of(f->name, v.form);
