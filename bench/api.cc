@@ -1,11 +1,16 @@
-// The public sampler calls, one thread, on every ISA (dk_isa_select): what
-// the kernel rows cannot show, the cost of a whole call. A batch of rows of
-// 4096 floats (a 4 x 32 x 32 latent), every row at one step, as in sampling:
-// DDPM t = 500 -> 499, DDIM 500 -> 480 (50 steps of 1000), the SDE 500 -> 499.
-// Two goals read these rows (bench/report.py): a thresholded step, which
-// finds a quantile per row between its two passes, against the same step
-// without it; and every sampler's _randn form against dk_p_step_randn of the
-// same arrays.
+// The public sampler and training calls, one thread, on every ISA
+// (dk_isa_select): what the kernel rows cannot show, the cost of a whole
+// call. A batch of rows of 4096 floats (a 4 x 32 x 32 latent), every row at
+// one step, as in sampling: DDPM t = 500 -> 499, DDIM 500 -> 480 (50 steps
+// of 1000), the SDE 500 -> 499; the losses and the bound's KL terms at t =
+// 500 (v prediction, min-SNR-5 weighting).
+// Goals read these rows (bench/report.py): a thresholded step, which finds a
+// quantile per row between its two passes, against the same step without
+// it; every sampler's _randn form against dk_p_step_randn of the same
+// arrays; dk_loss and dk_vlb_terms against the plain loops of their traffic;
+// and the two training steps, eps stored (dk_q_sample_randn writing it, then
+// dk_loss reading it) against eps regenerated (dk_q_sample_randn without it,
+// then dk_loss_randn).
 #include "bench.h"
 
 #include <algorithm>
@@ -18,7 +23,16 @@ namespace dkb
 namespace
 {
 
-enum class Call { p_step, ddim_step_randn, sde_step_randn, p_step_randn };
+enum class Call {
+    p_step,
+    ddim_step_randn,
+    sde_step_randn,
+    p_step_randn,
+    loss,
+    vlb_terms,
+    train_stored,
+    train_regen
+};
 
 struct ApiCase {
     const char *name;
@@ -42,7 +56,19 @@ constexpr ApiCase api_cases[] = {
     {"api_sde_step_randn", Call::sde_step_randn, DK_PRED_EPSILON, false, false, 0.0f, false, 0.0f, 3},
     {"api_p_step_randn_guided", Call::p_step_randn, DK_PRED_EPSILON, false, true, 0.0f, false, 0.0f, 4},
     {"api_ddim_step_randn_guided", Call::ddim_step_randn, DK_PRED_EPSILON, false, true, 0.0f, false, 1.0f, 4},
+    // x0, eps, model_out -> grad (and a row loss per row)
+    {"api_loss", Call::loss, DK_PRED_V, false, false, 0.0f, false, 0.0f, 4},
+    // x0, xt, model_out -> a term per row
+    {"api_vlb_terms", Call::vlb_terms, DK_PRED_EPSILON, false, false, 0.0f, false, 0.0f, 3},
+    // x0 -> xt, eps; x0, eps, model_out -> grad: 7 array passes
+    {"api_train_stored", Call::train_stored, DK_PRED_V, false, false, 0.0f, false, 0.0f, 7},
+    // x0 -> xt; x0, model_out -> grad: 5
+    {"api_train_regen", Call::train_regen, DK_PRED_V, false, false, 0.0f, false, 0.0f, 5},
 };
+
+// The training calls' rows: a loss and a term per row.
+std::vector<float> g_row_loss;
+std::vector<double> g_nats;
 
 dk_status call_once(const ApiCase &c, size_t rows, size_t dim, const std::vector<int32_t> &t,
                     const std::vector<int32_t> &t_prev)
@@ -61,7 +87,30 @@ dk_status call_once(const ApiCase &c, size_t rows, size_t dim, const std::vector
     }
     const float *x = g_buf.in[0], *m = g_buf.in[1];
     float *out = g_buf.out[0];
+    // training: x0 in[0], the model's output in[1], xt out[0], eps out[1],
+    // the gradient over in[2] (z of the samplers: tiny values, no harm)
+    dk_loss_opts lo = {c.prediction, DK_WEIGHT_MIN_SNR, 5.0f, 0.0f};
+    float *grad = g_buf.in[2];
+    g_row_loss.resize(rows);
+    g_nats.resize(rows);
     switch (c.call) {
+    case Call::loss:
+        return dk_loss(g_sched, t.data(), rows, dim, x, g_buf.in[3], m, &lo, g_row_loss.data(), grad);
+    case Call::vlb_terms:
+        return dk_vlb_terms(g_sched, t.data(), rows, dim, x, g_buf.in[3], m, &o, DK_DECODER_GAUSSIAN,
+                            g_nats.data());
+    case Call::train_stored: {
+        const dk_status st = dk_q_sample_randn(g_sched, t.data(), rows, dim, x, g_noise, g_buf.out[1], out);
+        return st != DK_OK
+                   ? st
+                   : dk_loss(g_sched, t.data(), rows, dim, x, g_buf.out[1], m, &lo, g_row_loss.data(), grad);
+    }
+    case Call::train_regen: {
+        const dk_status st = dk_q_sample_randn(g_sched, t.data(), rows, dim, x, g_noise, nullptr, out);
+        return st != DK_OK
+                   ? st
+                   : dk_loss_randn(g_sched, t.data(), rows, dim, x, g_noise, m, &lo, g_row_loss.data(), grad);
+    }
     case Call::p_step:
         return dk_p_step(g_sched, t.data(), rows, dim, x, m, c.z ? g_buf.in[2] : nullptr, &o, out);
     case Call::p_step_randn:
@@ -130,13 +179,19 @@ Work api_work(const std::string &name, dk_isa isa, size_t bytes, std::string *wh
 
 // ISA by ISA, the calls in the order above, so that each call runs right
 // after the one its goal reads it against: the ratio sees the least drift.
-std::vector<std::string> register_api(const Options &o, size_t bytes, double min_time)
+std::vector<std::string> register_api(const Options &o, size_t bytes, double min_time, bool all)
 {
     std::vector<std::string> names;
+    auto wanted = [all](const ApiCase &c) {
+        return all || c.call == Call::train_stored || c.call == Call::train_regen;
+    };
     for (const ApiCase &c : api_cases)
-        names.push_back(c.name);
+        if (wanted(c))
+            names.push_back(c.name);
     for (dk_isa isa : isas_to_run(o))
         for (const ApiCase &c : api_cases) {
+            if (!wanted(c))
+                continue;
             if (isa == DK_ISA_SCALAR && c.call != Call::p_step && bytes > o.slow_max_bytes)
                 continue; // the scalar noise, as for the kernels
             add(c.name, dk_isa_name(isa), bytes, min_time,

@@ -3,7 +3,8 @@
 // loop of the reverse step's arithmetic ("fused_loop", 3 arrays in and 1
 // out) and its twins of 2 and 4 arrays in ("fused_loop3": a DDIM step
 // without noise; "fused_loop5": a guided step), the goals of the step
-// kernels of the same traffic, and
+// kernels of the same traffic; "reduce_loop3", 3 arrays read and a sum
+// (the variational bound's KL terms: no output array), and
 // "scalar_philox_loop": plain C++ Philox4x32-10 with glibc's logf and
 // sincosf doing q_sample_randn's work (the goals' "scalar loop").
 #include "bench.h"
@@ -68,6 +69,31 @@ StepCoefs step_coefs(const dk_schedule *s, int32_t t)
         out[i] = k.sigma * z[i] + k.c_out * (xt[i] - k.c_eps * (u[i] + w * (e[i] - u[i])));
 }
 
+// x0 - (a x + b m) squared and summed, in 16 float accumulators so that the
+// compiler may vectorize it (a single accumulator is a serial chain of
+// additions, far slower than memory).
+[[gnu::noinline]] float reduce_loop3(size_t n, const StepCoefs &k, const float *x0, const float *x,
+                                     const float *m)
+{
+    float acc[16] = {};
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (size_t j = 0; j < 16; ++j) {
+            const float e = x0[i + j] - (k.c_out * x[i + j] + k.c_eps * m[i + j]);
+            acc[j] += e * e;
+        }
+    float sum = 0.0f;
+    for (; i < n; ++i) {
+        const float e = x0[i] - (k.c_out * x[i] + k.c_eps * m[i]);
+        sum += e * e;
+    }
+    for (float a : acc)
+        sum += a;
+    return sum;
+}
+
+volatile float g_reduce_sink; // keeps reduce_loop3's result
+
 // The noise as a plain program would make it, one element at a time:
 // Philox4x32-10 (Salmon et al. 2011) on the counter (block lo, block hi,
 // stream lo, stream hi) under the key (seed lo, seed hi), and Box-Muller with
@@ -118,7 +144,7 @@ void philox_normals(uint64_t seed, uint64_t stream, uint64_t block, float z[4])
 
 bool g_baseline_ok = false;
 
-enum class Baseline { memcpy, triad, fused_loop, fused_loop3, fused_loop5, scalar_philox_loop };
+enum class Baseline { memcpy, triad, fused_loop, fused_loop3, fused_loop5, reduce_loop3, scalar_philox_loop };
 
 struct BaselineInfo {
     Baseline which;
@@ -131,6 +157,7 @@ constexpr BaselineInfo baselines[] = {
     {Baseline::fused_loop, "fused_loop", 4},                 // xt, e, z -> out
     {Baseline::fused_loop3, "fused_loop3", 3},               // xt, e -> out
     {Baseline::fused_loop5, "fused_loop5", 5},               // xt, e, u, z -> out
+    {Baseline::reduce_loop3, "reduce_loop3", 3},             // x0, x, m -> a sum
     {Baseline::scalar_philox_loop, "scalar_philox_loop", 3}, // x0 -> xt, eps
 };
 
@@ -165,6 +192,9 @@ Work info_work(const BaselineInfo &b, size_t bytes, std::string *why)
             break;
         case Baseline::fused_loop5:
             fused_loop5(n, k, x, y, u, z, out);
+            break;
+        case Baseline::reduce_loop3:
+            g_reduce_sink = reduce_loop3(n, k, x, y, z);
             break;
         case Baseline::scalar_philox_loop:
             scalar_philox_loop(n, k.q_a, k.q_b, g_noise.seed, g_noise.stream, x, eps, out);

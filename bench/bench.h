@@ -66,6 +66,9 @@ constexpr dk_noise g_noise = {42, 7, 0};
 // the public calls and their baselines) run at least this long, so no goal
 // rests on a handful of samples.
 constexpr size_t kGoalBytes = size_t{64} << 20;
+// The training trade-off (eps stored or regenerated) is also timed here: in
+// cache.
+constexpr size_t kTrainSmallBytes = size_t{64} << 10;
 constexpr double kGoalMinTime = 0.5;
 
 // Registers name/isa_field/bytes running fn; raises its minimum time for the
@@ -92,12 +95,14 @@ int baseline_arrays(const std::string &name);
 // ---- kernels.cc, api.cc, baselines.cc, threads.cc ----
 // Registers every kernel x ISA at one size; returns the names in order.
 std::vector<std::string> register_kernels(const Options &o, size_t bytes, double min_time);
-// Registers the public sampler calls x ISA at one size; returns the names.
-std::vector<std::string> register_api(const Options &o, size_t bytes, double min_time);
+// Registers the public calls x ISA at one size (all of them, or only the
+// two training steps); returns the names.
+std::vector<std::string> register_api(const Options &o, size_t bytes, double min_time, bool all);
 void register_baselines(const Options &o, size_t bytes, double min_time);
 bool check_scalar_philox(); // the plain loop makes dk_randn's normals
-// Registers the paired benchmarks of the goals at one size (pairs.cc).
-void register_pairs(const Options &o, size_t bytes, double min_time);
+// Registers the paired benchmarks of the goals at one size (pairs.cc): all
+// of them, or only the training trade-off.
+void register_pairs(const Options &o, size_t bytes, double min_time, bool all);
 void register_threads(const Options &o, dk_isa isa, unsigned cpus);
 bool threads_differed(); // some split gave other bits than one call
 void release_batch();

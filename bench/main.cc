@@ -144,8 +144,11 @@ int main(int argc, char **argv)
         kernels = register_kernels(opt, bytes, min_time);
         // The public calls at the goals' size, or the largest of a smaller run.
         if (bytes == kGoalBytes || (bytes == byte_sizes.back() && bytes < kGoalBytes)) {
-            calls = register_api(opt, bytes, min_time);
-            register_pairs(opt, bytes, min_time); // the goals' ratios, after all they pair
+            calls = register_api(opt, bytes, min_time, true);
+            register_pairs(opt, bytes, min_time, true); // the goals' ratios, after all they pair
+        } else if (bytes == kTrainSmallBytes) {         // the training trade-off in cache too
+            register_api(opt, bytes, min_time, false);
+            register_pairs(opt, bytes, min_time, false);
         }
     }
     kernels.insert(kernels.end(), calls.begin(), calls.end());

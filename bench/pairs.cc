@@ -7,9 +7,11 @@
 // (bench/report.py) read these ratios.
 //
 // Named pair:<subject>:<reference>/<isa>/<bytes>: the step kernels without
-// noise against the plain loop of the same arrays (bench/baselines.cc), and
-// the public calls of the sampler goals against theirs (bench/api.cc). The
-// scalar builds get no pair: their goals carry no verdict.
+// noise against the plain loop of the same arrays (bench/baselines.cc), the
+// public calls of the sampler goals against theirs (bench/api.cc), dk_loss
+// and dk_vlb_terms against the plain loops of their traffic, and the two
+// training steps (eps regenerated against eps stored), these last also at
+// 64 KiB. The scalar builds get no pair: their goals carry no verdict.
 #include "bench.h"
 
 #include <algorithm>
@@ -38,7 +40,22 @@ constexpr CallPair call_pairs[] = {
     {"api_ddim_step_randn", "api_p_step_randn"},
     {"api_sde_step_randn", "api_p_step_randn"},
     {"api_ddim_step_randn_guided", "api_p_step_randn_guided"},
+    {"api_loss", "fused_loop"},        // x0, eps, model_out -> grad: 3 in, 1 out
+    {"api_vlb_terms", "reduce_loop3"}, // x0, xt, model_out -> a sum: 3 in
+    {"api_train_regen", "api_train_stored"},
 };
+// The pair of the training trade-off, also at kTrainSmallBytes.
+constexpr const char *kTradeOff = "api_train_regen";
+
+// A public call (api_*), a baseline, or a kernel case, by name.
+Work named_work(const std::string &name, dk_isa isa, size_t bytes, std::string *why)
+{
+    if (name.rfind("api_", 0) == 0)
+        return api_work(name, isa, bytes, why);
+    if (baseline_arrays(name) > 0)
+        return baseline_work(name, bytes, why);
+    return kernel_work(name, isa, bytes, why);
+}
 
 double seconds_of(const Work &w)
 {
@@ -78,12 +95,14 @@ void run_pair(benchmark::State &state, const std::function<Work(std::string *)> 
 
 } // namespace
 
-void register_pairs(const Options &o, size_t bytes, double min_time)
+void register_pairs(const Options &o, size_t bytes, double min_time, bool all)
 {
     for (dk_isa isa : isas_to_run(o)) {
         if (isa == DK_ISA_SCALAR)
             continue;
         for (const char *kernel : step_cases) {
+            if (!all)
+                break;
             const int arrays = kernel_arrays(kernel);
             const char *const *loop =
                 std::find_if(std::begin(loops), std::end(loops),
@@ -98,11 +117,13 @@ void register_pairs(const Options &o, size_t bytes, double min_time)
             });
         }
         for (const CallPair &p : call_pairs) {
+            if (!all && std::string(p.subject) != kTradeOff)
+                continue;
             const std::string name = std::string("pair:") + p.subject + ":" + p.reference;
             add(name, dk_isa_name(isa), bytes, min_time, [p, isa, bytes](benchmark::State &state) {
                 run_pair(
-                    state, [&](std::string *why) { return api_work(p.subject, isa, bytes, why); },
-                    [&](std::string *why) { return api_work(p.reference, isa, bytes, why); });
+                    state, [&](std::string *why) { return named_work(p.subject, isa, bytes, why); },
+                    [&](std::string *why) { return named_work(p.reference, isa, bytes, why); });
             });
         }
     }

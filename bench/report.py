@@ -4,8 +4,10 @@
 usage: report.py BENCH.json [--peers PEERS.json]
 
 Sections: the machine; every kernel x ISA x size; the goals of the fused
-noise kernels; the goals of the sampler kernels and calls; the threads benchmark; the peers (numpy, torch) of
-bench/peers.py when PEERS.json is given and exists.
+noise kernels; the goals of the sampler kernels and calls; training (the
+loss and bound goals, and eps stored or regenerated); the threads benchmark;
+the peers (numpy, torch) of bench/peers.py when PEERS.json is given and
+exists.
 
 The kernels and ISAs come from the bench's JSON context (diffkern_kernels,
 diffkern_isas, in the library's order), so this file has no list of its own
@@ -44,6 +46,12 @@ CALL_GOALS = {
     "api_sde_step_randn": 1.15,
     "api_ddim_step_randn_guided": 1.15,
 }
+
+# Training (bench/api.cc): at least this fraction of the speed of the plain
+# loop of the same traffic, paired with it (bench/pairs.cc).
+TRAIN_GOALS = {"api_loss": ("fused_loop", 0.9), "api_vlb_terms": ("reduce_loop3", 0.9)}
+TRADE_OFF = ("api_train_regen", "api_train_stored")  # eps regenerated, eps stored
+TRADE_OFF_BYTES = (64 << 10, 64 << 20)
 
 
 def cpu_model():
@@ -288,6 +296,43 @@ def print_sampler_goals(results, ctx, pairs):
     print()
 
 
+def print_training(results, ctx, pairs):
+    _, _, isas = kernels_and_isas(results, ctx)
+    isas = [i for i in isas if i not in NO_VERDICT_ISAS]
+    print("Training at 64 MiB per array, one thread, rows of 4096 (v prediction, min-SNR-5, t = 500):")
+    print("each call paired with the plain loop of its traffic (bench/pairs.cc), speed = 1 / median time ratio")
+    rows = []
+    for call, (loop, goal) in TRAIN_GOALS.items():
+        row = [call, loop, f">= {goal}"]
+        for isa in isas:
+            r = pairs.get((call, loop, isa, GOAL_BYTES))
+            row.append("-" if r is None else f"{1 / r:.2f} " + ("ok" if 1 / r >= goal else "MISS"))
+        rows.append(row)
+    print(indent(table(["call", "vs", "goal"] + isas, rows, left=3)))
+    print()
+    print("Eps stored or regenerated: dk_q_sample_randn writing eps then dk_loss reading it, against")
+    print("dk_q_sample_randn without eps then dk_loss_randn (eps made again from the same indices).")
+    print("ns per element of one array; ratio: the paired median of regenerated over stored time.")
+    print("Regenerating saves the eps array: 4 bytes per element (one array's size).")
+    rows = []
+    for size in TRADE_OFF_BYTES:
+        for isa in isas:
+            regen, stored = (results.get((name, isa, size)) for name in TRADE_OFF)
+            r = pairs.get((TRADE_OFF[0], TRADE_OFF[1], isa, size))
+            if not (regen and regen.ns and stored and stored.ns) and r is None:
+                continue
+            winner = "-" if r is None else "regenerated" if r < 1 else "stored"
+            rows.append([human(size), isa, f"{stored.ns:.3f}" if stored and stored.ns else "-",
+                         f"{regen.ns:.3f}" if regen and regen.ns else "-", "-" if r is None else f"{r:.2f}",
+                         winner, human(size)])
+    if rows:
+        print(table(["bytes/array", "isa", "stored", "regenerated", "ratio", "faster", "memory saved"], rows,
+                    left=2))
+    else:
+        print("  not measured in this run")
+    print()
+
+
 def print_threads(results):
     keys = [k for k in results if k[0].startswith("threads_")]  # in run order
     if not keys:
@@ -349,7 +394,9 @@ def main():
     print_machine(ctx)
     print_kernels(results, ctx)
     print_goals(results)
-    print_sampler_goals(results, ctx, load_pairs(args.bench_json))
+    pairs = load_pairs(args.bench_json)
+    print_sampler_goals(results, ctx, pairs)
+    print_training(results, ctx, pairs)
     print_threads(results)
     if args.peers:
         print_peers(results, ctx, args.peers)
