@@ -1,7 +1,7 @@
 /* The library against the double-precision oracle (oracle.c), through every
  * function of api_list.h on one kernel build: every schedule kind and
  * explicit betas, T in {1, 2, 10, 1000}, every option set, random inputs,
- * random per-row timesteps that include the smallest and T, random noise.
+ * random per-row timesteps that include the smallest, 2 and T, random noise.
  * Each output element must be within k * 2^-24 * mag of the exact value,
  * k and mag as the oracle states them for the build's family (plus 1% for
  * second-order terms, and 2^-149 for underflow).
@@ -82,9 +82,11 @@ static void check_function(const api_spec *f, const dk_schedule *s, const oracle
         return; /* reported once in run() */
     const size_t rows = 1 + dk_rand_u64() % 40, dim = 1 + dk_rand_u64() % 70;
     api_case *c = api_case_new(f, s, rows, dim);
-    if (c->t && rows >= 2) { /* both ends of the domain */
+    if (c->t && rows >= 2) { /* both ends of the domain, and t = 2 (the first KL term of the bound) */
         c->t[0] = (int32_t)api_t_min(f);
         c->t[rows - 1] = dk_schedule_steps(s);
+        if (rows >= 3 && dk_schedule_steps(s) >= 2)
+            c->t[1] = 2;
     }
     api_case_fix_t_prev(c);
     for (int o = 0; o < api_opts_count(f); o++) {
