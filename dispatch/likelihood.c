@@ -120,6 +120,7 @@ static void vlb_run(const dk_call *c, size_t r0, size_t n, dk_kargs *a)
     const int32_t t = c->t[r0];
     int x0_form, mode;
     a->c = dk_step_coefs_of(s, DK_SAMPLER_DDPM, t, t - 1, c->opts, NULL, &x0_form, &mode);
+    a->mode = c->opts->clip > 0.0f; /* x0_err's clamp */
     /* The row's nats = k2 * sum + dim * k0. t >= 2: the KL of N(c0 x0 + c1 x,
      * bq) from N(c0 x0_hat + c1 x, bp), bq = beta_tilde_t: (c0^2 / (2 bp)) sum
      * + dim (ln(bp / bq) + bq / bp - 1) / 2. t = 1 (c0 = 1): the Gaussian

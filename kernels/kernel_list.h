@@ -66,9 +66,10 @@ DK_KERNEL(step_x0_randn, "x m u? -> x_prev", DK_USES_CLIP | DK_USES_NOISE | DK_M
 DK_KERNEL(loss_randn, "x0 m -> grad?", DK_USES_NOISE | DK_WRITES_SUM)
 
 /* The model's x0 error of a row, for the variational bound: x0c as step_x0
- * makes it, min(hi, max(lo, fma(kx, x, km * m'))) * scale, e = x0 - x0c;
- * sum = the row sum of e * e; x0_hat = x0c. */
-DK_KERNEL(x0_err, "x0 x m u? -> x0_hat?", DK_USES_CLIP | DK_WRITES_SUM)
+ * makes it, min(hi, max(lo, fma(kx, x, km * m'))) * scale in mode 1,
+ * fma(kx, x, km * m') in mode 0 (no clamp); e = x0 - x0c; sum = the row sum
+ * of e * e; x0_hat = x0c. */
+DK_KERNEL(x0_err, "x0 x m u? -> x0_hat?", DK_USES_CLIP | DK_WRITES_SUM | DK_MODES(2))
 
 /* The row sum of x * x (the prior term). */
 DK_KERNEL(sum_sq, "x ->", DK_WRITES_SUM)

@@ -6,13 +6,17 @@
 #include "sum_math.h"
 #include "variant.h"
 
-DK_INLINE void x0_err_block(size_t at, size_t part, int k, const step_consts *c, int guide, row_sum *s,
-                            const float *x0, const float *x, const float *m, const float *u, float *x0_hat)
+/* clamp 0: x0_hat = fma(kx, x, km * m') (mode 0, no clip: what the clamp
+ * with infinite bounds and scale 1 gives, exactly, in fewer operations). */
+DK_INLINE void x0_err_block(size_t at, size_t part, int k, const step_consts *c, int clamp, int guide,
+                            row_sum *s, const float *x0, const float *x, const float *m, const float *u,
+                            float *x0_hat)
 {
     vf mg = vf_load_block(m + at, part);
     if (guide)
         mg = guided(c, mg, vf_load_block(u + at, part));
-    const vf x0c = x0_clamped(c, x0_of(c, vf_load_block(x + at, part), mg));
+    const vf x0_raw = x0_of(c, vf_load_block(x + at, part), mg);
+    const vf x0c = clamp ? x0_clamped(c, x0_raw) : x0_raw;
     const vf e = vf_sub(vf_load_block(x0 + at, part), x0c);
     if (x0_hat)
         vf_store_block(x0_hat + at, x0c, part);
@@ -25,10 +29,20 @@ void DK_FN(x0_err)(size_t n, const dk_kargs *a)
     float *x0_hat = a->out[0];
     const step_consts c = step_consts_of(&a->c);
     row_sum s = row_sum_start();
-    if (u)
-        DK_FOR_SUM_BLOCKS(n, x0_err_block, &c, 1, &s, x0, x, m, u, x0_hat);
-    else
-        DK_FOR_SUM_BLOCKS(n, x0_err_block, &c, 0, &s, x0, x, m, u, x0_hat);
+    switch (a->mode << 1 | (u != NULL)) {
+    case 0:
+        DK_FOR_SUM_BLOCKS(n, x0_err_block, &c, 0, 0, &s, x0, x, m, u, x0_hat);
+        break;
+    case 1:
+        DK_FOR_SUM_BLOCKS(n, x0_err_block, &c, 0, 1, &s, x0, x, m, u, x0_hat);
+        break;
+    case 2:
+        DK_FOR_SUM_BLOCKS(n, x0_err_block, &c, 1, 0, &s, x0, x, m, u, x0_hat);
+        break;
+    default:
+        DK_FOR_SUM_BLOCKS(n, x0_err_block, &c, 1, 1, &s, x0, x, m, u, x0_hat);
+        break;
+    }
     *a->sum = row_sum_finish(&s);
 }
 
