@@ -60,6 +60,24 @@ class Coverage(unittest.TestCase):
                 continue
             self.assertTrue(hasattr(dk, name), f"dk_{name} has no diffkern.{name}")
 
+    def test_stubs_and_docstrings(self):
+        # every public name of the extension has a stub in _diffkern.pyi, and every function a docstring
+        import ast
+        from diffkern import _diffkern
+        stub = os.path.join(os.path.dirname(_diffkern.__file__), "_diffkern.pyi")
+        with open(stub) as f:
+            tree = ast.parse(f.read())
+        stubbed = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+        stubbed |= {t.id for n in tree.body if isinstance(n, (ast.Assign, ast.AnnAssign))
+                    for t in (n.targets if isinstance(n, ast.Assign) else [n.target]) if isinstance(t, ast.Name)}
+        for name in dir(_diffkern):
+            if name.startswith("_"):
+                continue
+            self.assertIn(name, stubbed, f"diffkern._diffkern.{name} has no stub")
+            obj = getattr(_diffkern, name)
+            if callable(obj) and not isinstance(obj, type):
+                self.assertTrue(obj.__doc__, f"diffkern.{name} has no docstring")
+
 
 def arrays(rows=5, dim=7, seed=0):
     rng = np.random.default_rng(seed)
