@@ -18,3 +18,18 @@ from ._diffkern import *  # noqa: F401,F403
 from ._diffkern import Error, Schedule, version
 
 __version__ = version()
+
+
+class Generator:
+    """Counter-based noise for the schedulers' step(generator=...): each draw
+    takes the next n indices of (seed, stream), so the same seed gives the
+    same noise on every CPU however the work is split."""
+
+    def __init__(self, seed: int, stream: int = 0, offset: int = 0):
+        self.seed, self.stream, self.offset = seed, stream, offset
+
+    def take(self, n: int):
+        """The noise (seed, stream, offset) of the next n values."""
+        noise = (self.seed, self.stream, self.offset)
+        self.offset += n
+        return noise

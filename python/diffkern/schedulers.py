@@ -13,7 +13,7 @@ Differences from diffusers:
   copies, no casts; anything else raises as diffkern does); no CUDA;
 - variance_type is fixed_small or fixed_large (the learned types raise
   NotImplementedError);
-- generator may be a diffkern.Generator: the noise is then counter-based,
+- generator may be a diffkern.Generator(seed): the noise is then counter-based,
   the same on every CPU and however the batch is split (a torch.Generator
   draws torch's noise as diffusers does);
 - pred_original_sample is computed in float32 array arithmetic beside the
@@ -25,6 +25,7 @@ from typing import Any, Optional
 
 import numpy as np
 
+from . import Generator
 from . import _diffkern as _dk
 
 try:
@@ -39,19 +40,6 @@ __all__ = ["DDPMScheduler", "DDIMScheduler", "Generator", "SchedulerOutput"]
 class SchedulerOutput:
     prev_sample: Any
     pred_original_sample: Any
-
-
-class Generator:
-    """Counter-based noise for step(generator=...): each draw takes the next
-    n indices of (seed, stream)."""
-
-    def __init__(self, seed: int, stream: int = 0, offset: int = 0):
-        self.seed, self.stream, self.offset = seed, stream, offset
-
-    def take(self, n: int):
-        noise = (self.seed, self.stream, self.offset)
-        self.offset += n
-        return noise
 
 
 class FrozenDict(dict):

@@ -27,7 +27,8 @@ import unittest
 import numpy as np
 
 import diffkern as dk
-from diffkern.schedulers import DDIMScheduler, DDPMScheduler, Generator
+from diffkern import Generator
+from diffkern.schedulers import DDIMScheduler, DDPMScheduler
 
 try:
     import torch
