@@ -63,6 +63,11 @@ void dk_with_t_prev(dk_call *c, const int32_t *t_prev)
     c->has_t_prev = 1;
 }
 void dk_with_noise(dk_call *c, const dk_noise *noise) { c->noise = noise; }
+void dk_with_noise_ahead(dk_call *c, const dk_noise *noise)
+{
+    c->noise = noise;
+    c->noise_ahead = 1;
+}
 
 void dk_with_opts(dk_call *c, const dk_step_opts *opts, dk_opts_kind kind)
 {
@@ -218,10 +223,22 @@ dk_status dk_call_do(dk_call *c, dk_run_fn run)
             !(c->scratch = malloc(2 * group * c->dim * sizeof(float))))
             return DK_ERR_OUT_OF_MEMORY;
     }
+    float ahead[DK_AHEAD];              /* the normals of indices ahead_at .. ahead_end - 1 of the call */
+    size_t ahead_at = 0, ahead_end = 0; /* (relative to noise.offset) */
     for (size_t r = 0, end; r < c->rows; r = end) {
         end = c->flat || c->untimed ? c->rows : run_end(c, r);
-        const size_t at = r * c->dim;
+        const size_t at = r * c->dim, len = (end - r) * c->dim;
         dk_kargs a = {0};
+        if (c->noise_ahead && len < DK_AHEAD_RUN) {
+            if (at < ahead_at || at + len > ahead_end) {
+                const size_t count = c->rows * c->dim - at < DK_AHEAD ? c->rows * c->dim - at : DK_AHEAD;
+                dk_kargs z = {.out = {ahead}, .noise = *c->noise};
+                z.noise.offset += at;
+                dk_kernel(DK_KERNEL_randn)(count, &z);
+                ahead_at = at, ahead_end = at + count;
+            }
+            a.z_ahead = ahead + (at - ahead_at);
+        }
         for (int i = 0; i < c->inputs; i++)
             a.in[i] = c->in[i] ? c->in[i] + at : NULL;
         for (int k = 0; k < c->outputs; k++)

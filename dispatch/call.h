@@ -43,6 +43,7 @@ typedef struct dk_call {
     size_t row_out_size;      /* its element size */
     int row_out_optional;     /* row_out may be NULL */
     int needs_an_out;         /* every output is optional, but one must be given */
+    int noise_ahead;          /* the run function takes a->z_ahead: dk_with_noise_ahead */
     const dk_noise *noise;    /* NULL: the call makes no noise */
     const dk_step_opts *opts; /* while running: never NULL (the defaults) */
     dk_opts_kind opts_kind;
@@ -76,6 +77,15 @@ void dk_needs_an_out(dk_call *c);
 void dk_with_t_prev(dk_call *c, const int32_t *t_prev);
 /* The call generates noise from *noise (indices offset .. offset + n - 1). */
 void dk_with_noise(dk_call *c, const dk_noise *noise);
+/* The same, and its run function can take the normals made ahead: for runs
+ * of rows shorter than DK_AHEAD_RUN floats, dk_call_do makes the normals of
+ * many runs at once (one randn kernel call per DK_AHEAD floats) and passes
+ * each run its own in a->z_ahead; the run function then calls the kernel that
+ * reads its noise (dk_randn then the twin: the same bits). A noise kernel
+ * makes whole chunks of normals, so a run of a few floats would otherwise
+ * cost a chunk each. */
+void dk_with_noise_ahead(dk_call *c, const dk_noise *noise);
+enum { DK_AHEAD = 4096, DK_AHEAD_RUN = 1024 };
 /* The call takes step options (NULL: the defaults) of that kind. The
  * guidance array opts->uncond is declared by the caller with dk_in_opt. */
 void dk_with_opts(dk_call *c, const dk_step_opts *opts, dk_opts_kind kind);

@@ -1,6 +1,8 @@
 /* The public entry points of the forward step and of the noise: declare the
  * arguments, check them all (call.c), then run the active ISA's kernel over
  * each run of rows that share a timestep. (The reverse steps: samplers.c.) */
+#include <string.h>
+
 #include "call.h"
 #include "coefs.h"
 
@@ -23,7 +25,18 @@ dk_status dk_q_sample(const dk_schedule *s, const int32_t *t, size_t rows, size_
 static void q_sample_randn_run(const dk_call *c, size_t r0, size_t n, dk_kargs *a)
 {
     a->c = dk_q_sample_coefs(c->s, c->t[r0]);
-    dk_kernel(DK_KERNEL_q_sample_randn)(n, a);
+    if (!a->z_ahead) {
+        dk_kernel(DK_KERNEL_q_sample_randn)(n, a);
+        return;
+    }
+    /* q_sample on the normals made ahead, then eps_out receives them: after,
+     * since eps_out may be x0 */
+    dk_kargs b = *a;
+    b.in[1] = a->z_ahead;
+    b.out[1] = NULL;
+    dk_kernel(DK_KERNEL_q_sample)(n, &b);
+    if (a->out[1])
+        memcpy(a->out[1], a->z_ahead, n * sizeof(float));
 }
 
 dk_status dk_q_sample_randn(const dk_schedule *s, const int32_t *t, size_t rows, size_t dim, const float *x0,
@@ -33,7 +46,7 @@ dk_status dk_q_sample_randn(const dk_schedule *s, const int32_t *t, size_t rows,
     dk_in(&c, x0);
     dk_out(&c, xt);
     dk_out_opt(&c, eps_out);
-    dk_with_noise(&c, &noise);
+    dk_with_noise_ahead(&c, &noise);
     return dk_call_do(&c, q_sample_randn_run);
 }
 

@@ -23,7 +23,8 @@ static const step_kind ode = {DK_SAMPLER_ODE, 0};
  * their row (threshold_s: that row's threshold, NULL for none). A step whose
  * sigma is 0 adds no noise, and neither does a DDPM step at t = 1: it calls
  * the kernel without z, whether z was given or would be generated (whose
- * indices are then skipped). */
+ * indices are then skipped). Normals made ahead (a->z_ahead) are read as a
+ * given z. */
 static void step_piece(const dk_call *c, const dk_kargs *a, int32_t t, int32_t t_prev, size_t at, size_t n,
                        const double *threshold_s)
 {
@@ -40,8 +41,10 @@ static void step_piece(const dk_call *c, const dk_kargs *a, int32_t t, int32_t t
         b.c.sigma != 0.0f && !(kind->sampler == DK_SAMPLER_DDPM && t == 1) && (kind->generated || b.in[3]);
     if (!noisy || kind->generated)
         b.in[3] = NULL;
+    if (noisy && kind->generated && a->z_ahead)
+        b.in[3] = a->z_ahead + at;
     dk_kernel_id id = x0_form ? DK_KERNEL_step_x0 : DK_KERNEL_step;
-    if (noisy && kind->generated)
+    if (noisy && kind->generated && !a->z_ahead)
         id = x0_form ? DK_KERNEL_step_x0_randn : DK_KERNEL_step_randn;
     dk_kernel(id)(n, &b);
 }
@@ -112,7 +115,7 @@ static dk_status step_call(const step_kind *kind, const dk_schedule *s, const in
     if (kind->sampler != DK_SAMPLER_DDPM)
         dk_with_t_prev(&c, t_prev);
     if (noise)
-        dk_with_noise(&c, noise);
+        dk_with_noise_ahead(&c, noise);
     dk_with_opts(&c, opts,
                  kind->sampler == DK_SAMPLER_SDE || kind->sampler == DK_SAMPLER_ODE ? DK_OPTS_FLOW
                                                                                     : DK_OPTS_STEP);

@@ -103,12 +103,19 @@ static void loss_run(const dk_call *c, size_t r0, size_t n, dk_kargs *a)
     a->c.kx = (float)tx;
     a->c.km = (float)te;
     a->c.scale = (float)(2.0 * w / ((double)c->rows * (double)c->dim));
-    const dk_kernel_fn kernel = dk_kernel(lc->kernel);
+    const dk_kernel_fn kernel = dk_kernel(lc->kernel), given = dk_kernel(DK_KERNEL_loss);
     float *row_loss = c->row_out;
-    for (size_t r = r0; r < r0 + n / c->dim; r++) {
+    const float *z = a->z_ahead; /* dk_loss_randn's normals made ahead: dk_loss on them */
+    for (size_t r = r0; r < r0 + n / c->dim; r++, z = z ? z + c->dim : NULL) {
         double sum;
         a->sum = &sum;
-        kernel(c->dim, a);
+        if (z) {
+            dk_kargs b = *a;
+            b.in[1] = z, b.in[2] = a->in[1];
+            given(c->dim, &b);
+        } else {
+            kernel(c->dim, a);
+        }
         if (row_loss)
             row_loss[r] = (float)(w * sum / (double)c->dim);
         for (int i = 0; i < c->inputs; i++)
@@ -150,6 +157,6 @@ dk_status dk_loss_randn(const dk_schedule *s, const int32_t *t, size_t rows, siz
     dk_call c = dk_call_rows(s, t, rows, dim, 1);
     dk_in(&c, x0);
     dk_in(&c, model_out);
-    dk_with_noise(&c, &noise);
+    dk_with_noise_ahead(&c, &noise);
     return loss_do(&c, opts, DK_KERNEL_loss_randn, row_loss, grad);
 }

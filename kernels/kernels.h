@@ -43,6 +43,9 @@ typedef struct dk_kargs {
     dk_noise noise; /* element i of the call uses index noise.offset + i */
     size_t *counts; /* DK_WRITES_COUNTS kernels: DK_MAX_COUNTS counts of the call */
     double *sum;    /* DK_WRITES_SUM kernels: the row sum of the call (sum_math.h) */
+    /* Dispatch only, never read by a kernel: the normals of the run's
+     * indices, made ahead for many short runs at once (call.h), or NULL. */
+    const float *z_ahead;
 } dk_kargs;
 
 typedef void (*dk_kernel_fn)(size_t n, const dk_kargs *a);
