@@ -69,6 +69,19 @@ void dk_with_noise_ahead(dk_call *c, const dk_noise *noise)
     c->noise_ahead = 1;
 }
 
+void dk_kargs_next_row(const dk_call *c, dk_kargs *a)
+{
+    for (int i = 0; i < DK_MAX_IN; i++)
+        if (a->in[i])
+            a->in[i] += c->dim;
+    for (int k = 0; k < DK_MAX_OUT; k++)
+        if (a->out[k])
+            a->out[k] += c->dim;
+    if (a->z_ahead)
+        a->z_ahead += c->dim;
+    a->noise.offset += c->dim;
+}
+
 void dk_with_opts(dk_call *c, const dk_step_opts *opts, dk_opts_kind kind)
 {
     c->opts = opts;

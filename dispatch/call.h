@@ -108,6 +108,11 @@ typedef void (*dk_run_fn)(const dk_call *c, size_t r0, size_t n, dk_kargs *a);
  * call is run (nothing runs when it has no elements) and DK_OK returned. */
 dk_status dk_call_do(dk_call *c, dk_run_fn run);
 
+/* Moves a run's arguments on by one row (dim elements): the arrays, the
+ * noise offset and the normals made ahead; for run functions that call a
+ * kernel row by row (those with row sums). */
+void dk_kargs_next_row(const dk_call *c, dk_kargs *a);
+
 /* The active ISA's kernel. */
 static inline dk_kernel_fn dk_kernel(dk_kernel_id id) { return dk_active_kernels()->fn[id]; }
 

@@ -149,9 +149,7 @@ static void vlb_run(const dk_call *c, size_t r0, size_t n, dk_kargs *a)
             dk_kernel(DK_KERNEL_x0_err)(c->dim, a);
             nats[r] = k2 * sum + (double)c->dim * k0;
         }
-        for (int i = 0; i < c->inputs; i++)
-            if (a->in[i])
-                a->in[i] += c->dim;
+        dk_kargs_next_row(c, a);
     }
 }
 
@@ -185,7 +183,7 @@ static void prior_run(const dk_call *c, size_t r0, size_t n, dk_kargs *a)
         dk_kernel(DK_KERNEL_sum_sq)(c->dim, a);
         /* KL(N(sqrt(ab) x0, 1 - ab) || N(0, 1)) = (ab x0^2 - ab - ln(1 - ab)) / 2 per value */
         nats[r] = 0.5 * (ab * sum + (double)c->dim * log_gap(ab));
-        a->in[0] += c->dim;
+        dk_kargs_next_row(c, a);
     }
 }
 

@@ -105,24 +105,19 @@ static void loss_run(const dk_call *c, size_t r0, size_t n, dk_kargs *a)
     a->c.scale = (float)(2.0 * w / ((double)c->rows * (double)c->dim));
     const dk_kernel_fn kernel = dk_kernel(lc->kernel), given = dk_kernel(DK_KERNEL_loss);
     float *row_loss = c->row_out;
-    const float *z = a->z_ahead; /* dk_loss_randn's normals made ahead: dk_loss on them */
-    for (size_t r = r0; r < r0 + n / c->dim; r++, z = z ? z + c->dim : NULL) {
+    for (size_t r = r0; r < r0 + n / c->dim; r++) {
         double sum;
         a->sum = &sum;
-        if (z) {
+        if (a->z_ahead) { /* dk_loss_randn's normals made ahead: dk_loss on them */
             dk_kargs b = *a;
-            b.in[1] = z, b.in[2] = a->in[1];
+            b.in[1] = a->z_ahead, b.in[2] = a->in[1];
             given(c->dim, &b);
         } else {
             kernel(c->dim, a);
         }
         if (row_loss)
             row_loss[r] = (float)(w * sum / (double)c->dim);
-        for (int i = 0; i < c->inputs; i++)
-            a->in[i] += c->dim;
-        if (a->out[0])
-            a->out[0] += c->dim;
-        a->noise.offset += c->dim;
+        dk_kargs_next_row(c, a);
     }
 }
 
