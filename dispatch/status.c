@@ -39,6 +39,7 @@ static const char *const status_strings[] = {
     [DK_ERR_DECODER] =
         ("the decoder is not a dk_decoder, or the discretized decoder's data (x0 of a row with "
          "t = 1) is outside [-1, 1] or NaN"),
+    [DK_ERR_THREADS] = "the thread count is outside 0..1024",
 };
 /* A status added to the enum needs its string here and DK_STATUS_COUNT raised. */
 _Static_assert(sizeof status_strings / sizeof status_strings[0] == DK_STATUS_COUNT,

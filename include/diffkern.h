@@ -78,10 +78,11 @@ typedef enum dk_status {
                                allowed to be 0 */
     DK_ERR_WEIGHTING,       /* opts->weighting is not a dk_weighting, or its gamma is not finite and > 0,
                                or P2's k is not finite and >= 0 */
-    DK_ERR_DECODER          /* dec is not a dk_decoder, or the discretized decoder's data (x0 of a row
+    DK_ERR_DECODER,         /* dec is not a dk_decoder, or the discretized decoder's data (x0 of a row
                                with t = 1) is outside [-1, 1] or NaN */
+    DK_ERR_THREADS          /* a thread count outside 0..1024 */
 } dk_status;
-#define DK_STATUS_COUNT 24 /* DK_OK and the errors: 0 .. DK_STATUS_COUNT - 1 */
+#define DK_STATUS_COUNT 25 /* DK_OK and the errors: 0 .. DK_STATUS_COUNT - 1 */
 
 /* A short English description of s; never NULL. */
 DK_API const char *dk_status_str(dk_status s);
@@ -105,8 +106,33 @@ DK_API int dk_isa_supported(dk_isa isa);
 /* The ISA the kernels use now. The first use picks the best supported one,
  * or the one named by the environment variable DIFFKERN_ISA. */
 DK_API dk_isa dk_isa_active(void);
-/* Force an ISA for all later calls of this process (tests, benchmarks). */
+/* Force an ISA for all later calls of this process (tests, benchmarks). A
+ * call that is running when it changes finishes on the ISA it started with. */
 DK_API dk_status dk_isa_select(dk_isa isa);
+
+/* ---- threads ------------------------------------------------------------- */
+
+/* The threads a large call splits over, the calling thread included: n in
+ * 1..1024, or 0 for one per CPU this process may run on (its affinity mask:
+ * the online cores unless taskset or a cpuset narrows them); outside
+ * 0..1024 is DK_ERR_THREADS. Until this is called the count comes from the
+ * environment variable DIFFKERN_NUM_THREADS (same meaning), else 0.
+ * - The output bits never depend on the thread count: a call is split into
+ *   ranges of whole 64-element pieces of the noise (whole rows where a row
+ *   has a sum or a threshold), each computed as one call over it would be.
+ * - Calls too small to gain (README.md, Threads) stay on the calling thread.
+ * - The pool (libpthreadpool) is made at the first call that splits. If a
+ *   call of another user thread is using it, a call runs on its own thread
+ *   alone rather than wait. Each piece runs with the calling thread's
+ *   floating-point environment.
+ * - Fork-safe: a child forked from a process that used the pool makes its
+ *   own at its first split call (PyTorch's DataLoader workers).
+ * - Under an emulator that cannot create threads (qemu-user on some hosts),
+ *   set DIFFKERN_NUM_THREADS=1: no thread is ever created then. */
+DK_API dk_status dk_set_num_threads(int n);
+/* The thread count a call splits over now: at least 1; always 1 in a build
+ * without the pool (meson -Dpool=disabled). */
+DK_API int dk_num_threads(void);
 
 /* ---- schedules ----------------------------------------------------------- */
 
