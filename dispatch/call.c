@@ -2,9 +2,11 @@
 #include "call.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "threads.h"
 #include "threshold.h"
 
 static const dk_step_opts default_opts = {
@@ -223,31 +225,24 @@ static size_t run_end(const dk_call *c, size_t r)
     return end;
 }
 
-dk_status dk_call_do(dk_call *c, dk_run_fn run)
+/* The runs of rows with equal t (and t_prev) within elements [begin, end):
+ * one run function call each, a run cut where the range is. */
+static void run_range(const dk_call *c, dk_run_fn run, size_t begin, size_t end)
 {
-    dk_status st = call_check(c);
-    if (st != DK_OK || c->rows == 0 || c->dim == 0)
-        return st;
-    /* The one allocation a call may make: for thresholding, |x0| and the
-     * quantile's candidates of a group of rows (threshold.h). */
-    if (c->opts_kind == DK_OPTS_STEP && c->opts->threshold_ratio > 0.0f) {
-        const size_t group = dk_threshold_group(c->dim);
-        if (c->dim > SIZE_MAX / (2 * sizeof(float)) / group ||
-            !(c->scratch = malloc(2 * group * c->dim * sizeof(float))))
-            return DK_ERR_OUT_OF_MEMORY;
-    }
     float ahead[DK_AHEAD];              /* the normals of indices ahead_at .. ahead_end - 1 of the call */
     size_t ahead_at = 0, ahead_end = 0; /* (relative to noise.offset) */
-    for (size_t r = 0, end; r < c->rows; r = end) {
-        end = c->flat || c->untimed ? c->rows : run_end(c, r);
-        const size_t at = r * c->dim, len = (end - r) * c->dim;
+    for (size_t at = begin, stop; at < end; at = stop) {
+        const size_t r = at / c->dim;
+        const size_t run_stop = (c->flat || c->untimed ? c->rows : run_end(c, r)) * c->dim;
+        stop = run_stop < end ? run_stop : end;
+        const size_t len = stop - at;
         dk_kargs a = {0};
         if (c->noise_ahead && len < DK_AHEAD_RUN) {
             if (at < ahead_at || at + len > ahead_end) {
-                const size_t count = c->rows * c->dim - at < DK_AHEAD ? c->rows * c->dim - at : DK_AHEAD;
+                const size_t count = end - at < DK_AHEAD ? end - at : DK_AHEAD;
                 dk_kargs z = {.out = {ahead}, .noise = *c->noise};
                 z.noise.offset += at;
-                dk_kernel(DK_KERNEL_randn)(count, &z);
+                dk_kernel(c, DK_KERNEL_randn)(count, &z);
                 ahead_at = at, ahead_end = at + count;
             }
             a.z_ahead = ahead + (at - ahead_at);
@@ -260,8 +255,75 @@ dk_status dk_call_do(dk_call *c, dk_run_fn run)
             a.noise = *c->noise;
             a.noise.offset += at;
         }
-        run(c, r, (end - r) * c->dim, &a);
+        run(c, r, len, &a);
     }
+}
+
+static _Atomic size_t split_min; /* 0: by the call's kind */
+void dk_set_split_min(size_t elements) { atomic_store(&split_min, elements); }
+
+/* A checked call cut into tasks, one per thread: task i takes the elements
+ * [edge(i), edge(i + 1)), with its own slice of the scratch. */
+typedef struct dk_split {
+    const dk_call *c;
+    dk_run_fn run;
+    size_t tasks;
+    size_t scratch_floats; /* per task */
+} dk_split;
+
+/* Task edges: whole rows for calls with a row's sum or threshold; else
+ * multiples of DK_SPLIT_ALIGN elements of the noise index (offset + e; of e
+ * for calls without noise), so that no Philox block, and no cache line of
+ * arrays aligned to 64 bytes, is cut. */
+enum { DK_SPLIT_ALIGN = 64 };
+static size_t split_edge(const dk_split *sp, size_t i)
+{
+    const dk_call *c = sp->c;
+    if (i == sp->tasks)
+        return c->rows * c->dim;
+    if (c->whole_rows)
+        return (c->rows / sp->tasks * i + c->rows % sp->tasks * i / sp->tasks) * c->dim;
+    const size_t n = c->rows * c->dim, e = n / sp->tasks * i + n % sp->tasks * i / sp->tasks;
+    const size_t phase = (size_t)((c->noise ? c->noise->offset : 0) + e) % DK_SPLIT_ALIGN;
+    return e - (phase <= e ? phase : e);
+}
+
+static void split_task(void *ctx, size_t i)
+{
+    const dk_split *sp = ctx;
+    dk_call own = *sp->c;
+    if (own.scratch)
+        own.scratch += i * sp->scratch_floats;
+    run_range(&own, sp->run, split_edge(sp, i), split_edge(sp, i + 1));
+}
+
+dk_status dk_call_do(dk_call *c, dk_run_fn run)
+{
+    dk_status st = call_check(c);
+    if (st != DK_OK || c->rows == 0 || c->dim == 0)
+        return st;
+    /* One kernel table for the whole call, whatever dk_isa_select does meanwhile. */
+    c->kernels = dk_active_kernels();
+    const int thresholded = c->opts_kind == DK_OPTS_STEP && c->opts->threshold_ratio > 0.0f;
+    c->whole_rows = c->row_out_size != 0 || thresholded;
+    /* Threads: one task per thread, each of at least `least` elements. */
+    const size_t n = c->rows * c->dim, threads = dk_threads_wanted(), forced = atomic_load(&split_min);
+    const size_t least = forced ? forced : c->noise ? DK_SPLIT_MIN_NOISE : DK_SPLIT_MIN;
+    size_t tasks = n / least < threads ? n / least : threads;
+    if (c->whole_rows && tasks > c->rows)
+        tasks = c->rows;
+    dk_split sp = {c, run, tasks ? tasks : 1, 0};
+    /* The one allocation a call may make: for thresholding, |x0| and the
+     * quantile's candidates of a group of rows (threshold.h), per task. */
+    if (thresholded) {
+        const size_t group = dk_threshold_group(c->dim);
+        if (c->dim > SIZE_MAX / (2 * sizeof(float)) / group / sp.tasks)
+            return DK_ERR_OUT_OF_MEMORY;
+        sp.scratch_floats = 2 * group * c->dim;
+        if (!(c->scratch = malloc(sp.tasks * sp.scratch_floats * sizeof(float))))
+            return DK_ERR_OUT_OF_MEMORY;
+    }
+    dk_parallel(sp.tasks, split_task, &sp);
     free(c->scratch);
     c->scratch = NULL;
     return DK_OK;

@@ -47,7 +47,9 @@ typedef struct dk_call {
     const dk_noise *noise;    /* NULL: the call makes no noise */
     const dk_step_opts *opts; /* while running: never NULL (the defaults) */
     dk_opts_kind opts_kind;
-    float *scratch;  /* while running, for calls that threshold: threshold.h */
+    float *scratch;            /* while running, for calls that threshold: threshold.h */
+    const dk_kernels *kernels; /* while running: the ISA's kernels, fixed for the call */
+    int whole_rows;  /* while running: the run function is given whole rows (a sum or threshold each) */
     const void *ctx; /* the entry point's own data, for its run function and checks */
     /* The entry point's own checks, NULL for none: of its options (with the
      * step options), and of each row's t once every t is in its domain. */
@@ -93,9 +95,12 @@ void dk_with_opts(dk_call *c, const dk_step_opts *opts, dk_opts_kind kind);
 /* The guidance array of opts (NULL for none), to declare as an input. */
 static inline const float *dk_uncond_of(const dk_step_opts *opts) { return opts ? opts->uncond : NULL; }
 
-/* Called once per run of rows [r0, r0 + n / dim) with equal t (and t_prev):
- * a holds the arrays from element r0 * dim on (NULL stays NULL) and the noise
- * from that element's index; it sets a->c and calls a kernel over n floats. */
+/* Called once per run of elements with equal t (and t_prev), from the row r0
+ * they start in: a holds the arrays from the run's first element on (NULL
+ * stays NULL) and the noise from that element's index; it sets a->c and
+ * calls a kernel over n floats. A run may start and end within rows (a
+ * call split over threads), except where c->whole_rows: rows
+ * [r0, r0 + n / dim) then. Runs may be called from several threads at once. */
 typedef void (*dk_run_fn)(const dk_call *c, size_t r0, size_t n, dk_kargs *a);
 
 /* Checks everything, in this order, and returns the first problem, having
@@ -113,7 +118,18 @@ dk_status dk_call_do(dk_call *c, dk_run_fn run);
  * kernel row by row (those with row sums). */
 void dk_kargs_next_row(const dk_call *c, dk_kargs *a);
 
-/* The active ISA's kernel. */
-static inline dk_kernel_fn dk_kernel(dk_kernel_id id) { return dk_active_kernels()->fn[id]; }
+/* A call's kernel: of the ISA active when it started. */
+static inline dk_kernel_fn dk_kernel(const dk_call *c, dk_kernel_id id) { return c->kernels->fn[id]; }
+
+/* A call is split into tasks of at least this many elements, one per
+ * thread; smaller calls stay on the calling thread. Measured on a Zen 4
+ * (2 threads, pthreadpool's round trip about 2 us): q_sample gains from
+ * 2 x 32768 elements in cache (7.5 -> 5.7 us), loses at 2 x 16384 (3.5 ->
+ * 3.8); a noise kernel gains from 2 x 4096 (8.4 -> 6.5 us), loses at
+ * 2 x 2048 (4.2 -> 4.5). */
+enum { DK_SPLIT_MIN = 32768, DK_SPLIT_MIN_NOISE = 4096 };
+/* Tests and the bench: another minimum for every call (0: the two above
+ * again), so that small calls split too. Not for concurrent use with calls. */
+void dk_set_split_min(size_t elements);
 
 #endif /* DK_CALL_H */

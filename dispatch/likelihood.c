@@ -106,7 +106,7 @@ static double discrete_row(const dk_call *c, const dk_kargs *row)
             piece.in[i] = row->in[i] ? row->in[i] + at : NULL;
         piece.out[0] = mean;
         piece.sum = &unused;
-        dk_kernel(DK_KERNEL_x0_err)(len, &piece);
+        dk_kernel(c, DK_KERNEL_x0_err)(len, &piece);
         for (size_t j = 0; j < len; j++)
             nats += discrete_nll(piece.in[0][j], mean[j], sigma);
     }
@@ -146,7 +146,7 @@ static void vlb_run(const dk_call *c, size_t r0, size_t n, dk_kargs *a)
         } else {
             double sum;
             a->sum = &sum;
-            dk_kernel(DK_KERNEL_x0_err)(c->dim, a);
+            dk_kernel(c, DK_KERNEL_x0_err)(c->dim, a);
             nats[r] = k2 * sum + (double)c->dim * k0;
         }
         dk_kargs_next_row(c, a);
@@ -180,7 +180,7 @@ static void prior_run(const dk_call *c, size_t r0, size_t n, dk_kargs *a)
     for (size_t r = r0; r < r0 + n / c->dim; r++) {
         double sum;
         a->sum = &sum;
-        dk_kernel(DK_KERNEL_sum_sq)(c->dim, a);
+        dk_kernel(c, DK_KERNEL_sum_sq)(c->dim, a);
         /* KL(N(sqrt(ab) x0, 1 - ab) || N(0, 1)) = (ab x0^2 - ab - ln(1 - ab)) / 2 per value */
         nats[r] = 0.5 * (ab * sum + (double)c->dim * log_gap(ab));
         dk_kargs_next_row(c, a);

@@ -9,7 +9,7 @@
 static void q_sample_run(const dk_call *c, size_t r0, size_t n, dk_kargs *a)
 {
     a->c = dk_q_sample_coefs(c->s, c->t[r0]);
-    dk_kernel(DK_KERNEL_q_sample)(n, a);
+    dk_kernel(c, DK_KERNEL_q_sample)(n, a);
 }
 
 dk_status dk_q_sample(const dk_schedule *s, const int32_t *t, size_t rows, size_t dim, const float *x0,
@@ -26,7 +26,7 @@ static void q_sample_randn_run(const dk_call *c, size_t r0, size_t n, dk_kargs *
 {
     a->c = dk_q_sample_coefs(c->s, c->t[r0]);
     if (!a->z_ahead) {
-        dk_kernel(DK_KERNEL_q_sample_randn)(n, a);
+        dk_kernel(c, DK_KERNEL_q_sample_randn)(n, a);
         return;
     }
     /* q_sample on the normals made ahead, then eps_out receives them: after,
@@ -34,7 +34,7 @@ static void q_sample_randn_run(const dk_call *c, size_t r0, size_t n, dk_kargs *
     dk_kargs b = *a;
     b.in[1] = a->z_ahead;
     b.out[1] = NULL;
-    dk_kernel(DK_KERNEL_q_sample)(n, &b);
+    dk_kernel(c, DK_KERNEL_q_sample)(n, &b);
     if (a->out[1])
         memcpy(a->out[1], a->z_ahead, n * sizeof(float));
 }
@@ -53,7 +53,7 @@ dk_status dk_q_sample_randn(const dk_schedule *s, const int32_t *t, size_t rows,
 static void randn_run(const dk_call *c, size_t r0, size_t n, dk_kargs *a)
 {
     (void)c, (void)r0;
-    dk_kernel(DK_KERNEL_randn)(n, a);
+    dk_kernel(c, DK_KERNEL_randn)(n, a);
 }
 
 dk_status dk_randn(dk_noise noise, float *out, size_t n)

@@ -46,7 +46,7 @@ static void step_piece(const dk_call *c, const dk_kargs *a, int32_t t, int32_t t
     dk_kernel_id id = x0_form ? DK_KERNEL_step_x0 : DK_KERNEL_step;
     if (noisy && kind->generated && !a->z_ahead)
         id = x0_form ? DK_KERNEL_step_x0_randn : DK_KERNEL_step_randn;
-    dk_kernel(id)(n, &b);
+    dk_kernel(c, id)(n, &b);
 }
 
 /* A thresholded run: each row its own threshold, the rows in groups
@@ -74,11 +74,11 @@ static void threshold_run(const dk_call *c, const dk_kargs *a, int32_t t, int32_
             brackets[r] = next;
             x0.c.lo = next.lo, x0.c.hi = next.hi;
             x0.counts = brackets[r].counts;
-            dk_kernel(DK_KERNEL_x0_abs)(dim, &x0);
+            dk_kernel(c, DK_KERNEL_x0_abs)(dim, &x0);
         }
         for (size_t r = 0; r < rows; r++) {
             s[r] = dk_threshold_of(abs_rows + r * dim, candidates + r * dim, dim, o->threshold_ratio,
-                                   o->threshold_max, &brackets[r]);
+                                   o->threshold_max, &brackets[r], dk_kernel(c, DK_KERNEL_pack_within));
             next = brackets[r];
         }
         for (size_t r = 0; r < rows; r++)

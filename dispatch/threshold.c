@@ -142,7 +142,8 @@ static size_t fresh_size(const sample_plan *s, size_t n)
 
 /* A new bracket from the row's sample (the row has no NaN), and
  * pack_within's candidates and counts for it. */
-static void bracket_from_sample(const float *a, float *work, size_t n, const sample_plan *s, dk_bracket *b)
+static void bracket_from_sample(const float *a, float *work, size_t n, const sample_plan *s, dk_bracket *b,
+                                dk_kernel_fn pack_within)
 {
     float sample[SAMPLE_MAX];
     for (size_t j = 0; j < s->m; j++)
@@ -161,7 +162,7 @@ static void bracket_from_sample(const float *a, float *work, size_t n, const sam
     }
     dk_kargs pack = {.in = {a}, .out = {work}, .counts = b->counts};
     pack.c.lo = b->lo, pack.c.hi = b->hi;
-    dk_kernel(DK_KERNEL_pack_within)(n, &pack);
+    pack_within(n, &pack);
 }
 
 /* The k-th smallest (0-based) of a[0..n) in *below and, if pair, the
@@ -169,8 +170,8 @@ static void bracket_from_sample(const float *a, float *work, size_t n, const sam
  * candidates in work and its counts; on return the bracket for the next
  * row. 0 if a NaN is among the values: b's counts say so for the whole
  * row, so nothing after that check meets a NaN. */
-static int order_stats(float *a, float *work, size_t n, size_t k, int pair, dk_bracket *b, float *below,
-                       float *above)
+static int order_stats(float *a, float *work, size_t n, size_t k, int pair, dk_bracket *b,
+                       dk_kernel_fn pack_within, float *below, float *above)
 {
     const size_t last = pair ? k + 1 : k;
     if (b->counts[2])
@@ -180,7 +181,7 @@ static int order_stats(float *a, float *work, size_t n, size_t k, int pair, dk_b
         /* ranks counts[0] .. counts[0] + counts[1] - 1 are the values in [lo, hi] */
         int hit = b->counts[0] <= k && last < b->counts[0] + b->counts[1];
         if (!hit || b->counts[1] > 2 * fresh_size(&plan, n)) {
-            bracket_from_sample(a, work, n, &plan, b);
+            bracket_from_sample(a, work, n, &plan, b, pack_within);
             hit = b->counts[0] <= k && last < b->counts[0] + b->counts[1];
         }
         if (hit) {
@@ -207,14 +208,15 @@ size_t dk_threshold_group(size_t dim)
     return rows < 1 ? 1 : rows > DK_GROUP_MAX ? DK_GROUP_MAX : rows;
 }
 
-double dk_threshold_of(float *a, float *work, size_t n, double ratio, double max, dk_bracket *b)
+double dk_threshold_of(float *a, float *work, size_t n, double ratio, double max, dk_bracket *b,
+                       dk_kernel_fn pack_within)
 {
     /* torch.quantile, linear: the value at position ratio (n - 1) */
     const double pos = ratio * (double)(n - 1);
     const size_t k = (size_t)pos;
     const int pair = k + 1 < n && pos > (double)k;
     float below, above = 0.0f;
-    if (!order_stats(a, work, n, k, pair, b, &below, &above))
+    if (!order_stats(a, work, n, k, pair, b, pack_within, &below, &above))
         return NAN;
     const double q = pair ? below + (pos - (double)k) * ((double)above - below) : below;
     return fmin(fmax(q, 1.0), max);

@@ -26,8 +26,9 @@ typedef struct dk_bracket {
  * b's bracket, packed, as b's counts say. On return b is the bracket to
  * pack the next row with. May reorder a and work; allocates nothing.
  * Expected time about one pass over a, worst case O(n log n). NaN if a NaN
- * is among the values. */
-double dk_threshold_of(float *a, float *work, size_t n, double ratio, double max, dk_bracket *b);
+ * is among the values. pack_within: the call's kernel of that name. */
+double dk_threshold_of(float *a, float *work, size_t n, double ratio, double max, dk_bracket *b,
+                       dk_kernel_fn pack_within);
 
 /* A thresholded call works in groups of rows (dispatch/samplers.c): the
  * |x0| of every row of a group in one stream over x and m, then their

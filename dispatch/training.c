@@ -10,7 +10,7 @@
 static void words_run(const dk_call *c, size_t r0, size_t n, dk_kargs *a)
 {
     (void)c, (void)r0;
-    dk_kernel(DK_KERNEL_philox)(n, a);
+    dk_kernel(c, DK_KERNEL_philox)(n, a);
 }
 
 dk_status dk_sample_timesteps(dk_noise noise, int32_t T, int32_t *t, size_t rows)
@@ -103,7 +103,7 @@ static void loss_run(const dk_call *c, size_t r0, size_t n, dk_kargs *a)
     a->c.kx = (float)tx;
     a->c.km = (float)te;
     a->c.scale = (float)(2.0 * w / ((double)c->rows * (double)c->dim));
-    const dk_kernel_fn kernel = dk_kernel(lc->kernel), given = dk_kernel(DK_KERNEL_loss);
+    const dk_kernel_fn kernel = dk_kernel(c, lc->kernel), given = dk_kernel(c, DK_KERNEL_loss);
     float *row_loss = c->row_out;
     for (size_t r = r0; r < r0 + n / c->dim; r++) {
         double sum;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dispatch.h"
 #include "harness.h"
 #include "threshold.h"
 
@@ -54,7 +55,8 @@ static double threshold(const float *a, size_t n, double ratio, double max, dk_b
             candidates[within++] = a[i];
     }
     b->counts[0] = below, b->counts[1] = within, b->counts[2] = nans;
-    const double q = dk_threshold_of(row, candidates, n, ratio, max, b);
+    const double q =
+        dk_threshold_of(row, candidates, n, ratio, max, b, dk_active_kernels()->fn[DK_KERNEL_pack_within]);
     free(row);
     free(candidates);
     return q;
