@@ -27,6 +27,7 @@ static const struct {
     [DK_ERR_ALPHA_BAR] = {"AlphaBarError", "alpha_bar"},
     [DK_ERR_WEIGHTING] = {"WeightingError", "weighting"},
     [DK_ERR_DECODER] = {"DecoderError", "decoder"},
+    [DK_ERR_THREADS] = {"ThreadsError", "n"},
 };
 
 static PyObject *classes[DK_STATUS_COUNT]; /* [0]: diffkern.Error */

@@ -6,6 +6,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#include <limits.h>
 #include <math.h>
 #include <string.h>
 
@@ -640,6 +641,24 @@ static PyObject *py_isa_select(PyObject *self, PyObject *arg)
     Py_RETURN_NONE;
 }
 
+static PyObject *py_set_num_threads(PyObject *self, PyObject *arg)
+{
+    (void)self;
+    const long n = PyLong_AsLong(arg);
+    if (n == -1 && PyErr_Occurred())
+        return NULL;
+    const dk_status st = dk_set_num_threads(n < INT_MIN ? INT_MIN : n > INT_MAX ? INT_MAX : (int)n);
+    if (st != DK_OK)
+        return dkpy_raise(st, "n");
+    Py_RETURN_NONE;
+}
+
+static PyObject *py_num_threads(PyObject *self, PyObject *unused)
+{
+    (void)self, (void)unused;
+    return PyLong_FromLong((long)dk_num_threads());
+}
+
 #define KW (PyCFunction)(void (*)(void))
 static PyMethodDef methods[] = {
     {"version", py_version, METH_NOARGS, "version() -> the library's version, 'MAJOR.MINOR.PATCH'."},
@@ -648,6 +667,9 @@ static PyMethodDef methods[] = {
     {"isa_supported", py_isa_supported, METH_O, "isa_supported(isa) -> built in and on this CPU."},
     {"isa_active", py_isa_active, METH_NOARGS, "isa_active() -> the ISA the kernels run on."},
     {"isa_select", py_isa_select, METH_O, "isa_select(isa): run on that ISA from now on."},
+    {"set_num_threads", py_set_num_threads, METH_O,
+     "set_num_threads(n): large calls split over n threads (0: one per CPU); the bits never change."},
+    {"num_threads", py_num_threads, METH_NOARGS, "num_threads() -> the threads a large call splits over."},
     {"randn", KW py_randn, METH_VARARGS | METH_KEYWORDS,
      "randn(noise, n=None, *, out=None) -> the standard normals of indices offset .. offset + n - 1, "
      "noise = (seed, stream, offset)."},
