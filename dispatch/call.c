@@ -236,7 +236,7 @@ static void run_range(const dk_call *c, dk_run_fn run, size_t begin, size_t end)
         const size_t run_stop = (c->flat || c->untimed ? c->rows : run_end(c, r)) * c->dim;
         stop = run_stop < end ? run_stop : end;
         const size_t len = stop - at;
-        dk_kargs a = {0};
+        dk_kargs a = {.stream = c->stream};
         if (c->noise_ahead && len < DK_AHEAD_RUN) {
             if (at < ahead_at || at + len > ahead_end) {
                 const size_t count = end - at < DK_AHEAD ? end - at : DK_AHEAD;
@@ -306,6 +306,7 @@ dk_status dk_call_do(dk_call *c, dk_run_fn run)
     c->kernels = dk_active_kernels();
     const int thresholded = c->opts_kind == DK_OPTS_STEP && c->opts->threshold_ratio > 0.0f;
     c->whole_rows = c->row_out_size != 0 || thresholded;
+    c->stream = (uint64_t)c->rows * c->dim * sizeof(float) >= dk_stream_min();
     /* Threads: one task per thread, each of at least `least` elements. */
     const size_t n = c->rows * c->dim, threads = dk_threads_wanted(), forced = atomic_load(&split_min);
     const size_t least = forced ? forced : c->noise ? DK_SPLIT_MIN_NOISE : DK_SPLIT_MIN;

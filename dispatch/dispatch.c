@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,3 +156,22 @@ dk_status dk_isa_select(dk_isa isa)
         return DK_ERR_ISA_INVALID;
     return dk_variant_select(dk_variant_of_isa(isa));
 }
+
+/* Streaming stores from this many bytes per output array, by ISA: where the
+ * non-temporal stores of q_sample overtook the cached ones (README.md,
+ * Streaming stores). The scalar and NEON builds store plainly either way. */
+static const size_t stream_default[DK_ISA_COUNT] = {
+    [DK_ISA_SCALAR] = SIZE_MAX,        [DK_ISA_SSE41] = (size_t)8 << 20, [DK_ISA_AVX2] = (size_t)8 << 20,
+    [DK_ISA_AVX512] = (size_t)8 << 20, [DK_ISA_NEON] = SIZE_MAX,
+};
+static _Atomic size_t stream_set; /* dk_set_stream_min's, 0 for the default */
+
+void dk_set_stream_min(size_t bytes) { atomic_store(&stream_set, bytes); }
+
+size_t dk_stream_min_of(dk_isa isa)
+{
+    const size_t set = atomic_load(&stream_set);
+    return set ? set : (unsigned)isa < DK_ISA_COUNT ? stream_default[isa] : SIZE_MAX;
+}
+
+size_t dk_stream_min(void) { return dk_stream_min_of(dk_isa_active()); }

@@ -34,6 +34,8 @@ const dk_kernels *dk_variant_kernels(dk_variant v);
 dk_variant dk_variant_by_name(const char *name);
 /* Built into this library, and this CPU runs it. */
 int dk_variant_runs(dk_variant v);
+/* The size from which a call on isa streams its output (dk_set_stream_min). */
+size_t dk_stream_min_of(dk_isa isa);
 /* The variant the public ISA selects on this CPU. */
 dk_variant dk_variant_of_isa(dk_isa isa);
 /* The family's scalar reference: scalar_fma or scalar_plain. */

@@ -130,6 +130,18 @@ DK_API dk_status dk_isa_select(dk_isa isa);
  * - Under an emulator that cannot create threads (qemu-user on some hosts),
  *   set DIFFKERN_NUM_THREADS=1: no thread is ever created then. */
 DK_API dk_status dk_set_num_threads(int n);
+/* Streaming stores: a call whose output is at least `bytes` per array
+ * writes it with non-temporal stores, bypassing the caches (dk_q_sample,
+ * and the steps whose noise is given or absent: dk_p_step, dk_ddim_step,
+ * dk_sde_step, dk_ode_step). That is faster once the arrays no longer fit
+ * in the cache, and slower for a caller that reads the output right after:
+ * raise it (SIZE_MAX: never stream) when the next pass reads it from cache.
+ * 0 restores the default, measured per ISA (README.md, Streaming stores).
+ * The output bits are the same either way. Applies to the whole process. */
+DK_API void dk_set_stream_min(size_t bytes);
+/* The size from which the active ISA streams now (SIZE_MAX: never). */
+DK_API size_t dk_stream_min(void);
+
 /* The thread count a call splits over now: at least 1; always 1 in a build
  * without the pool (meson -Dpool=disabled). */
 DK_API int dk_num_threads(void);

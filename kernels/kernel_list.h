@@ -14,25 +14,27 @@
  *           DK_WRITES_WORDS: out[0] receives raw 32-bit words, not floats;
  *           DK_WRITES_COUNTS: a->counts[0 .. DK_MAX_COUNTS) receives counts;
  *           DK_WRITES_SUM: *a->sum receives the call's row sum (its n
- *           elements are the columns of one row: sum_math.h).
+ *           elements are the columns of one row: sum_math.h);
+ *           DK_STREAMS: a->stream set stores out[0] with non-temporal
+ *           stores (memory-bound kernels whose output is not read soon).
  * Every kernel is void f(size_t n, const dk_kargs *a) over n elements of each
  * array; kernels.h gives the operation sequences. Tests and bench read the
  * row through dk_kernel_describe(). No include guard: this file is included
  * once per expansion. */
 
 /* xt = fma(ax, x0, am * eps) */
-DK_KERNEL(q_sample, "x0 eps -> xt", 0)
+DK_KERNEL(q_sample, "x0 eps -> xt", DK_STREAMS)
 
 /* Every reverse step whose result is linear in (x, m'): m' = fma(w, m - u, u)
  * with guidance (u given), x_prev = fma(sigma, z, fma(ax, x, am * m'));
  * without z the outer fma is left out. DDPM, DDIM, SDE and ODE steps without
  * clipping or thresholding, any prediction. */
-DK_KERNEL(step, "x m u? z? -> x_prev", 0)
+DK_KERNEL(step, "x m u? z? -> x_prev", DK_STREAMS)
 
 /* The reverse step through a clamped x0: x0 = fma(kx, x, km * m'),
  * x0c = min(hi, max(lo, x0)) * scale, x_prev = fma(sigma, z, fma(a0, x0c,
  * fma(ax, x, am * m'))); mode 1 drops the m' term: fma(a0, x0c, ax * x). */
-DK_KERNEL(step_x0, "x m u? z? -> x_prev", DK_USES_CLIP | DK_MODES(2))
+DK_KERNEL(step_x0, "x m u? z? -> x_prev", DK_USES_CLIP | DK_STREAMS | DK_MODES(2))
 
 /* |x0| of a row, for its thresholding quantile: a = |fma(kx, x, km * m')|;
  * packed and counts: those of pack_within on a, in the same pass. */

@@ -43,6 +43,7 @@ typedef struct dk_kargs {
     dk_noise noise; /* element i of the call uses index noise.offset + i */
     size_t *counts; /* DK_WRITES_COUNTS kernels: DK_MAX_COUNTS counts of the call */
     double *sum;    /* DK_WRITES_SUM kernels: the row sum of the call (sum_math.h) */
+    int stream;     /* DK_STREAMS kernels: 1 stores out[0] bypassing the caches (the same bits) */
     /* Dispatch only, never read by a kernel: the normals of the run's
      * indices, made ahead for many short runs at once (call.h), or NULL. */
     const float *z_ahead;
@@ -57,6 +58,7 @@ enum {
     DK_WRITES_WORDS = 1u << 2,
     DK_WRITES_COUNTS = 1u << 3, /* a->counts */
     DK_WRITES_SUM = 1u << 4,    /* *a->sum */
+    DK_STREAMS = 1u << 5,       /* a->stream */
 };
 /* The values out[k] of a call defines: all n, except the packed output (the
  * last) of a DK_WRITES_COUNTS kernel, which defines its first counts[1];

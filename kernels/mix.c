@@ -14,5 +14,5 @@ void DK_FN(q_sample)(size_t n, const dk_kargs *a)
 {
     const float *x0 = a->in[0], *eps = a->in[1];
     float *xt = a->out[0];
-    DK_FOR_BLOCKS(n, q_sample_block, vf_set1(a->c.ax), vf_set1(a->c.am), x0, eps, xt);
+    DK_FOR_BLOCKS_TO(n, xt, a->stream, q_sample_block, vf_set1(a->c.ax), vf_set1(a->c.am), x0, eps, xt);
 }

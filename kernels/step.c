@@ -23,7 +23,7 @@ DK_INLINE void step_block(size_t at, size_t part, const step_consts *k, int x0_f
 }
 
 #define STEP_LOOP(x0_form, mode, guide, noisy)                                                               \
-    DK_FOR_BLOCKS(n, step_block, &k, x0_form, mode, guide, noisy, x, m, u, z, out)
+    DK_FOR_BLOCKS_TO(n, out, a->stream, step_block, &k, x0_form, mode, guide, noisy, x, m, u, z, out)
 
 /* x0_form is a constant at both call sites, and so is every case below. */
 DK_INLINE void step_any(size_t n, const dk_kargs *a, int x0_form)

@@ -9,6 +9,9 @@
  *   vf_load_part(p, n)     the first n (0 < n < DK_W) floats from p, other
  *                          lanes 0; never touches p[n..]
  *   vf_store_part(p, v, n) the first n lanes to p; never touches p[n..]
+ *   vf_stream(p, v)        vf_storeu bypassing the caches (non-temporal)
+ *                          where the ISA has it; p aligned to DK_W floats
+ *   vf_stream_fence()      orders the streamed stores before later ones
  *   vf_add, vf_sub, vf_mul IEEE add, subtract and multiply
  *   vf_abs(a)              |a|: the sign bit cleared (exact, NaN included)
  *   vf_fma(a, b, c)        a * b + c: one rounding in the fused family,
@@ -37,6 +40,7 @@
 #define DK_VEC_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define DK_INLINE static inline __attribute__((always_inline))
 
@@ -54,24 +58,33 @@
 #error "define one DK_VEC_<ISA> to compile the kernel bodies"
 #endif
 
-/* Block loads and stores: part == 0 means a full vector, 0 < part < DK_W a
- * tail. Kernels call them with a constant 0 in the main loop, so the test
- * folds away there, and with the tail length once at the end: the tail runs
- * through the same operations as every full vector. */
-DK_INLINE vf vf_load_block(const float *p, size_t part) { return part ? vf_load_part(p, part) : vf_loadu(p); }
+/* Block loads and stores: part == 0 means a full vector, DK_STREAMED a
+ * full vector whose stores bypass the caches (aligned), 0 < part < DK_W a
+ * tail. Kernels call them with a constant 0 or DK_STREAMED in the main
+ * loop, so the tests fold away there, and with the tail length once at the
+ * end: the tail runs through the same operations as every full vector. */
+#define DK_STREAMED ((size_t)-1)
+DK_INLINE int vf_part_is_tail(size_t part) { return part != 0 && part != DK_STREAMED; }
+
+DK_INLINE vf vf_load_block(const float *p, size_t part)
+{
+    return vf_part_is_tail(part) ? vf_load_part(p, part) : vf_loadu(p);
+}
 
 DK_INLINE void vf_store_block(float *p, vf v, size_t part)
 {
-    if (part)
+    if (part == DK_STREAMED)
+        vf_stream(p, v);
+    else if (part)
         vf_store_part(p, v, part);
     else
         vf_storeu(p, v);
 }
 
-/* v with the lanes from part on set to +0 (part == 0: v whole). */
+/* v with the lanes from part on set to +0 (a full vector: v whole). */
 DK_INLINE vf vf_keep_block(vf v, size_t part)
 {
-    if (!part)
+    if (!vf_part_is_tail(part))
         return v;
     float lanes[DK_W];
     vf_store_part(lanes, v, part);
@@ -87,6 +100,30 @@ DK_INLINE vf vf_keep_block(vf v, size_t part)
             BLOCK(at_, 0, __VA_ARGS__);                                                                      \
         if (at_ < (n))                                                                                       \
             BLOCK(at_, (n)-at_, __VA_ARGS__);                                                                \
+    } while (0)
+
+/* DK_FOR_BLOCKS, the full vectors storing to out with non-temporal stores
+ * when stream is non-zero (a->stream of DK_STREAMS kernels): a partial
+ * block first up to out's vector alignment, then full vectors as
+ * DK_STREAMED, the tail, and the fence. The blocks' operations are the
+ * same: only the stores differ, never the bits. */
+#define DK_FOR_BLOCKS_TO(n, out, stream, BLOCK, ...)                                                         \
+    do {                                                                                                     \
+        const size_t align_ = DK_W * sizeof(float), addr_ = (size_t)(uintptr_t)(out);                        \
+        if (!(stream) || DK_W == 1 || addr_ % sizeof(float) != 0) {                                          \
+            DK_FOR_BLOCKS(n, BLOCK, __VA_ARGS__);                                                            \
+            break;                                                                                           \
+        }                                                                                                    \
+        size_t at_ = (align_ - addr_ % align_) % align_ / sizeof(float);                                     \
+        if (at_ > (n))                                                                                       \
+            at_ = (n);                                                                                       \
+        if (at_)                                                                                             \
+            BLOCK(0, at_, __VA_ARGS__);                                                                      \
+        for (; at_ + DK_W <= (n); at_ += DK_W)                                                               \
+            BLOCK(at_, DK_STREAMED, __VA_ARGS__);                                                            \
+        if (at_ < (n))                                                                                       \
+            BLOCK(at_, (n)-at_, __VA_ARGS__);                                                                \
+        vf_stream_fence();                                                                                   \
     } while (0)
 
 #endif /* DK_VEC_H */

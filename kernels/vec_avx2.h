@@ -13,6 +13,8 @@ typedef __m256i vu;
 DK_INLINE vf vf_set1(float x) { return _mm256_set1_ps(x); }
 DK_INLINE vf vf_loadu(const float *p) { return _mm256_loadu_ps(p); }
 DK_INLINE void vf_storeu(float *p, vf v) { _mm256_storeu_ps(p, v); }
+DK_INLINE void vf_stream(float *p, vf v) { _mm256_stream_ps(p, v); }
+DK_INLINE void vf_stream_fence(void) { _mm_sfence(); }
 /* Lanes below n: all ones. Masked-off lanes of vmaskmov never fault. */
 DK_INLINE __m256i vf_mask_(size_t n)
 {

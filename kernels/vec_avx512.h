@@ -13,6 +13,8 @@ typedef __m512i vu;
 DK_INLINE vf vf_set1(float x) { return _mm512_set1_ps(x); }
 DK_INLINE vf vf_loadu(const float *p) { return _mm512_loadu_ps(p); }
 DK_INLINE void vf_storeu(float *p, vf v) { _mm512_storeu_ps(p, v); }
+DK_INLINE void vf_stream(float *p, vf v) { _mm512_stream_ps(p, v); }
+DK_INLINE void vf_stream_fence(void) { _mm_sfence(); }
 /* Masked-off lanes of AVX-512 loads and stores never fault. */
 DK_INLINE __mmask16 vf_mask_(size_t n) { return (__mmask16)((1u << n) - 1u); }
 DK_INLINE vf vf_load_part(const float *p, size_t n) { return _mm512_maskz_loadu_ps(vf_mask_(n), p); }

@@ -14,6 +14,9 @@ typedef uint32x4_t vu;
 DK_INLINE vf vf_set1(float x) { return vdupq_n_f32(x); }
 DK_INLINE vf vf_loadu(const float *p) { return vld1q_f32(p); }
 DK_INLINE void vf_storeu(float *p, vf v) { vst1q_f32(p, v); }
+/* Plain stores: NEON's non-temporal pair store has no intrinsic. */
+DK_INLINE void vf_stream(float *p, vf v) { vst1q_f32(p, v); }
+DK_INLINE void vf_stream_fence(void) {}
 /* NEON has no masked load or store: go through a small stack buffer. */
 DK_INLINE vf vf_load_part(const float *p, size_t n)
 {

@@ -25,6 +25,9 @@ typedef uint32_t vu;
 DK_INLINE vf vf_set1(float x) { return x; }
 DK_INLINE vf vf_loadu(const float *p) { return *p; }
 DK_INLINE void vf_storeu(float *p, vf v) { *p = v; }
+/* No non-temporal stores in the portable scalar build. */
+DK_INLINE void vf_stream(float *p, vf v) { *p = v; }
+DK_INLINE void vf_stream_fence(void) {}
 /* With DK_W == 1 there is never a tail; these exist for the common code. */
 DK_INLINE vf vf_load_part(const float *p, size_t n) { return n ? *p : 0.0f; }
 DK_INLINE void vf_store_part(float *p, vf v, size_t n)

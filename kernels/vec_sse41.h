@@ -14,6 +14,8 @@ typedef __m128i vu;
 DK_INLINE vf vf_set1(float x) { return _mm_set1_ps(x); }
 DK_INLINE vf vf_loadu(const float *p) { return _mm_loadu_ps(p); }
 DK_INLINE void vf_storeu(float *p, vf v) { _mm_storeu_ps(p, v); }
+DK_INLINE void vf_stream(float *p, vf v) { _mm_stream_ps(p, v); }
+DK_INLINE void vf_stream_fence(void) { _mm_sfence(); }
 /* SSE has no masked load or store: go through a small stack buffer. */
 DK_INLINE vf vf_load_part(const float *p, size_t n)
 {

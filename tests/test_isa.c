@@ -305,6 +305,15 @@ static void check_kernel(dk_kernel_id id)
                             len += snprintf(c.label + len, sizeof c.label - (size_t)len, " no %s",
                                             k < DK_MAX_IN ? c.d.in_names[k] : c.d.out_names[k - DK_MAX_IN]);
                     compare_all_layouts(&c);
+                    if (u & DK_STREAMS) { /* non-temporal stores: the head to alignment, the tail */
+                        c.args.stream = 1;
+                        const int at = len;
+                        len += snprintf(c.label + len, sizeof c.label - (size_t)len, " streamed");
+                        compare_all_layouts(&c);
+                        c.args.stream = 0;
+                        c.label[at] = '\0';
+                        len = at;
+                    }
                     if (u & DK_WRITES_SUM) { /* and the order of its sum */
                         c.wide = 1;
                         len += snprintf(c.label + len, sizeof c.label - (size_t)len, " wide");
@@ -355,12 +364,20 @@ static void check_function(const api_spec *f, const dk_schedule *s, size_t rows,
                 test->g.in[0] = test->out[0];
             }
             call_on(target->ref, ref);
-            call_on(target->v, test);
-            for (int k = 0; k < api_outputs(f); k++) {
-                const size_t len = api_out_values(f, k, &ref->g),
-                             d = api_out_first_diff(f, k, &ref->g, test->out[k], ref->out[k]);
-                dk_check(d == len, "%s %zux%zu opts %d%s: %s[%zu] differs from the reference", f->name, rows,
-                         dim, o, in_place ? " in place" : "", api_out(f, k)->name, d);
+            /* cached stores, then streamed ones (dk_set_stream_min) */
+            for (int streamed = 0; streamed <= 1; streamed++) {
+                if (in_place)
+                    memcpy(test->out[0], ref->in[0], n * sizeof(float));
+                dk_set_stream_min(streamed ? 1 : 0);
+                call_on(target->v, test);
+                dk_set_stream_min(0);
+                for (int k = 0; k < api_outputs(f); k++) {
+                    const size_t len = api_out_values(f, k, &ref->g),
+                                 d = api_out_first_diff(f, k, &ref->g, test->out[k], ref->out[k]);
+                    dk_check(d == len, "%s %zux%zu opts %d%s%s: %s[%zu] differs from the reference", f->name,
+                             rows, dim, o, in_place ? " in place" : "", streamed ? " streamed" : "",
+                             api_out(f, k)->name, d);
+                }
             }
             ref->g.in[0] = ref->in[0];
             test->g.in[0] = test->in[0];
