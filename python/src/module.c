@@ -653,6 +653,22 @@ static PyObject *py_set_num_threads(PyObject *self, PyObject *arg)
     Py_RETURN_NONE;
 }
 
+static PyObject *py_set_stream_min(PyObject *self, PyObject *arg)
+{
+    (void)self;
+    const size_t bytes = PyLong_AsSize_t(arg);
+    if (bytes == (size_t)-1 && PyErr_Occurred())
+        return NULL;
+    dk_set_stream_min(bytes);
+    Py_RETURN_NONE;
+}
+
+static PyObject *py_stream_min(PyObject *self, PyObject *unused)
+{
+    (void)self, (void)unused;
+    return PyLong_FromSize_t(dk_stream_min());
+}
+
 static PyObject *py_num_threads(PyObject *self, PyObject *unused)
 {
     (void)self, (void)unused;
@@ -670,6 +686,10 @@ static PyMethodDef methods[] = {
     {"set_num_threads", py_set_num_threads, METH_O,
      "set_num_threads(n): large calls split over n threads (0: one per CPU); the bits never change."},
     {"num_threads", py_num_threads, METH_NOARGS, "num_threads() -> the threads a large call splits over."},
+    {"set_stream_min", py_set_stream_min, METH_O,
+     "set_stream_min(bytes): outputs of at least bytes per array are stored bypassing the caches (0: the "
+     "ISA's default; 2**64 - 1: never); the bits never change."},
+    {"stream_min", py_stream_min, METH_NOARGS, "stream_min() -> the size from which outputs are streamed."},
     {"randn", KW py_randn, METH_VARARGS | METH_KEYWORDS,
      "randn(noise, n=None, *, out=None) -> the standard normals of indices offset .. offset + n - 1, "
      "noise = (seed, stream, offset)."},

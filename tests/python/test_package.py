@@ -244,12 +244,29 @@ class Refusals(unittest.TestCase):
 
 
 class Threads(unittest.TestCase):
+    def test_num_threads(self):
+        # the bits of one thread at any count; bad counts refused
+        x = np.empty(1 << 18, np.float32)
+        dk.set_num_threads(1)
+        self.addCleanup(dk.set_num_threads, 0)
+        one = dk.randn((5, 6, 7), out=np.empty_like(x)).copy()
+        for n in (2, 3):
+            dk.set_num_threads(n)
+            self.assertEqual(dk.num_threads(), n)
+            np.testing.assert_array_equal(dk.randn((5, 6, 7), out=x), one)
+        for bad in (-1, 1025):
+            with self.assertRaises(dk.ThreadsError):
+                dk.set_num_threads(bad)
+
     def test_gil_released(self):
         # Kernels of tens of milliseconds on a thread; the main thread
         # notes the time at each turn of a loop meanwhile. Released, the GIL
         # lets the loop turn throughout (gaps of microseconds, and at most a
         # switch interval, 5 ms, when the worker's Python code runs); held,
-        # the loop would stop for a whole call.
+        # the loop would stop for a whole call. One library thread: the pool
+        # would take both CPUs of a 2-core machine from the main thread.
+        dk.set_num_threads(1)
+        self.addCleanup(dk.set_num_threads, 0)
         n = 1 << 25
         out = np.empty(n, np.float32)
         dk.randn((1, 1, 0), out=out)  # the first call pays for the pages
