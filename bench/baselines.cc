@@ -1,5 +1,7 @@
 // The baselines every kernel is read against, in the same binary and run:
-// memcpy, a plain triad a[i] = b[i] + s * c[i] (the memory limit), a plain
+// memcpy, a plain triad a[i] = b[i] + s * c[i] (the memory limit; also once
+// per ISA, "triad/<isa>/<bytes>", compiled with that kernel build's flags:
+// bench/triad.c), a plain
 // loop of the reverse step's arithmetic ("fused_loop", 3 arrays in and 1
 // out) and its twins of 2 and 4 arrays in ("fused_loop3": a DDIM step
 // without noise; "fused_loop5": a guided step), the goals of the step
@@ -8,6 +10,9 @@
 // "scalar_philox_loop": plain C++ Philox4x32-10 with glibc's logf and
 // sincosf doing q_sample_randn's work (the goals' "scalar loop").
 #include "bench.h"
+
+#include "dispatch.h"
+#include "dk_config.h"
 
 #include <algorithm>
 #include <cmath>
@@ -255,8 +260,48 @@ bool check_scalar_philox()
     return true;
 }
 
+// The triad of each kernel build (bench/triad.c).
+extern "C" {
+#define DK_BUILT(name)                                                                                       \
+    void dk_bench_triad_##name(size_t n, float *a, const float *b, float s, const float *c);
+DK_BUILT_VARIANTS
+#undef DK_BUILT
+}
+
+using TriadFn = void (*)(size_t, float *, const float *, float, const float *);
+
+// The triad of the build behind an ISA, as dispatch picks it; nullptr for none.
+TriadFn isa_triad(dk_isa isa)
+{
+    const dk_variant v = dk_variant_of_isa(isa);
+#define DK_BUILT(name)                                                                                       \
+    if (v == DK_VARIANT_##name)                                                                              \
+        return dk_bench_triad_##name;
+    DK_BUILT_VARIANTS
+#undef DK_BUILT
+    return nullptr;
+}
+
+void run_isa_triad(benchmark::State &state, dk_isa isa, size_t bytes)
+{
+    const TriadFn fn = isa_triad(isa);
+    if (!fn || !prepare_buffers(bytes)) {
+        state.SkipWithError(fn ? "out of memory" : "no triad of this ISA's build");
+        return;
+    }
+    const size_t n = bytes / sizeof(float);
+    float *out = g_buf.out[0];
+    const float *x = g_buf.in[0], *y = g_buf.in[1];
+    const Work once = [=] { fn(n, out, x, 0.5f, y); };
+    once(); // untimed, as every Work's first run
+    run_work(state, once, "", 3, bytes);
+}
+
 void register_baselines(const Options &o, size_t bytes, double min_time)
 {
+    for (dk_isa isa : isas_to_run(o))
+        add("triad", dk_isa_name(isa), bytes, min_time,
+            [isa, bytes](benchmark::State &state) { run_isa_triad(state, isa, bytes); });
     for (const BaselineInfo &b : baselines) {
         if (b.which == Baseline::scalar_philox_loop && bytes > o.slow_max_bytes)
             continue;

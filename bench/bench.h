@@ -2,7 +2,8 @@
 // (the command line), buffers.cc, kernels.cc (every kernel of
 // kernels/kernel_list.h on every ISA), api.cc (the public sampler calls),
 // baselines.cc (memcpy, triad, the plain loops), pairs.cc (the goals'
-// ratios, timed in alternation), threads.cc (one batch split over threads),
+// ratios, timed in alternation), threads.cc (every call family
+// split over the library's threads),
 // main.cc.
 //
 // Benchmark names are <kernel>/<isa>/<bytes per array>, e.g.

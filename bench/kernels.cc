@@ -3,6 +3,10 @@
 // A kernel with optional arrays is timed with each subset of them left out,
 // as "<kernel>-<names>" (q_sample_randn-eps_out: xt only; step-u: no
 // guidance).
+// A kernel that can stream its output (DK_STREAMS) stores as the library
+// would at that size (dk_set_stream_min's default for the ISA), and once
+// more as "<kernel>+nt" with its stores always non-temporal: the two cross
+// where the default should be.
 // The arguments are those of a DDPM step at t = 500 of the bench's schedule:
 // fixed_small sigma, v prediction with x0_hat clipped to [-1, 1], step_x0 in
 // its longest mode (every term), guidance scale 7.5; noise (42, 7) from
@@ -25,7 +29,8 @@ struct KernelCase {
     dk_kernel_desc d;
     unsigned absent; // the optional arrays left out, bits as dk_kernel_desc.optional
     std::string name;
-    int arrays; // read or written: what bytes_per_second counts
+    int arrays;             // read or written: what bytes_per_second counts
+    bool always_nt = false; // "+nt": streamed at every size
 };
 
 // Every kernel with each subset of its optional arrays left out: the name
@@ -51,6 +56,11 @@ std::vector<KernelCase> kernel_cases()
                     --c.arrays;
                 }
             cases.push_back(c);
+            if ((c.d.uses & DK_STREAMS) && absent == 0) {
+                c.name += "+nt";
+                c.always_nt = true;
+                cases.push_back(c);
+            }
         }
     }
     return cases;
@@ -90,6 +100,7 @@ Work case_work(const KernelCase &c, dk_isa isa, size_t bytes, std::string *why)
     a.noise = g_noise;
     a.counts = call->counts;
     a.sum = &call->sum;
+    a.stream = (c.d.uses & DK_STREAMS) && (c.always_nt || bytes >= dk_stream_min_of(isa));
     for (int i = 0; i < c.d.inputs; ++i)
         a.in[i] = c.absent >> i & 1 ? nullptr : g_buf.in[i];
     for (int j = 0; j < c.d.outputs; ++j)

@@ -90,6 +90,8 @@ int main(int argc, char **argv)
     args.push_back(nullptr);
     int nargs = argc + 1;
 
+    // One thread for every benchmark but the threads table, which sets its own.
+    dk_set_num_threads(1);
     if (dk_schedule_create(&g_sched, DK_BETA_LINEAR, 1000, 1e-4, 0.02) != DK_OK) {
         std::fprintf(stderr, "diffkern-bench: dk_schedule_create failed\n");
         return 1;

@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """Times what numpy and torch users write for diffkern's noise kernels.
 
-usage: peers.py --out PEERS.json [--quick]
+usage: peers.py --out PEERS.json [--quick] [--default-threads]
 
-One thread, as diffkern-bench's single-thread benchmarks. Each peer runs
+One thread, as diffkern-bench's single-thread benchmarks; with
+--default-threads, at the thread counts numpy and torch pick by themselves
+(torch: one per core; numpy's elementwise code is single-threaded), as
+diffkern's threads table runs at its default. Each peer runs
 idiomatic code (which allocates its results) on float32 arrays of 64 MiB
 (16M floats, the size of the goals) and 64 KiB (in L2); --quick only
 the small size. The work, with the bench's schedule (linear, T = 1000,
@@ -18,10 +21,13 @@ A library that is not installed is skipped (and noted in the JSON).
 report.py matches each result with the diffkern benchmark of the same work.
 """
 import os
+import sys
 
+ONE_THREAD = "--default-threads" not in sys.argv
 # Before numpy or torch load their thread pools.
-for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[var] = "1"
+if ONE_THREAD:
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = "1"
 
 import argparse  # noqa: E402
 import json  # noqa: E402
@@ -82,7 +88,8 @@ def numpy_peers(n, k):
 
 def torch_peers(n, k):
     import torch
-    torch.set_num_threads(1)
+    if ONE_THREAD:
+        torch.set_num_threads(1)
     torch.manual_seed(42)
     a, b, c_out, c_eps, sigma = k
     x0, eps, z = (torch.randn(n, dtype=torch.float32) for _ in range(3))
@@ -104,12 +111,13 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
     ap.add_argument("--out", required=True)
     ap.add_argument("--quick", action="store_true", help="64 KiB only, short timings (smoke run)")
+    ap.add_argument("--default-threads", action="store_true", help="the libraries' own thread counts")
     args = ap.parse_args()
 
     sizes = [64 << 10] if args.quick else [64 << 10, 64 << 20]
     target, reps = (0.01, 3) if args.quick else (0.1, 3)
     k = coefficients()
-    results, versions, skipped = [], {}, []
+    results, versions, skipped, threads = [], {}, [], {}
     for library, make in (("numpy", numpy_peers), ("torch", torch_peers)):
         for nbytes in sizes:
             n = nbytes // 4
@@ -119,14 +127,19 @@ def main():
                 skipped.append(f"{library}: not installed ({e})")
                 break
             versions[library] = version
+            if library == "torch":
+                import torch
+                threads[library] = torch.get_num_threads()
+            else:
+                threads[library] = 1  # numpy's ufuncs run on the calling thread
             for work, code, fn in peers:
                 s = seconds_per_call(fn, target, reps)
                 results.append({"library": library, "work": work, "code": code, "bytes_per_array": nbytes,
                                 "elements": n, "seconds_per_call": s, "ns_per_element": s * 1e9 / n})
                 print(f"{library:5s} {work:14s} {nbytes >> 10:6d} KiB  {s * 1e9 / n:8.3f} ns/elem")
     with open(args.out, "w") as f:
-        json.dump({"context": {"threads": 1, "versions": versions, "skipped": skipped}, "results": results}, f,
-                  indent=1)
+        json.dump({"context": {"threads": threads, "default_threads": not ONE_THREAD, "versions": versions,
+                               "skipped": skipped}, "results": results}, f, indent=1)
 
 
 if __name__ == "__main__":

@@ -1,12 +1,16 @@
-// Threads: one training-style batch of 4096-float rows with mixed
-// timesteps, split by rows over 1 to nproc threads (each passing
-// noise.offset = first_row * dim), in wall time. Each thread count's output
-// must be the bits of one call over the whole batch, or the bench fails.
+// Threads: every family of public calls over one batch of 4096-float rows
+// with mixed timesteps, split by the library's own pool at 1, 2, 4, ...
+// nproc threads (dk_set_num_threads), in wall time; beside them the triad
+// split over as many std::threads (the memory's limit at that count). Each
+// thread count's outputs must be the bits of the one-thread call, or the
+// bench fails. The single-thread benchmarks run with dk_set_num_threads(1)
+// (main.cc); these set their own count and put 1 back.
 #include "bench.h"
 
 #include <sched.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <thread>
@@ -17,19 +21,49 @@ namespace dkb
 namespace
 {
 
-// A training-style batch: rows of dim floats, each row with its own timestep,
-// split by rows over threads. Each thread passes the noise of its first
-// element as noise.offset, so every split must give the bits of one call.
-enum class ThreadKernel { q_sample_randn, p_step_randn };
-const char *const thread_kernel_name[] = {"threads_q_sample_randn", "threads_p_step_randn"};
+enum class Family {
+    triad, // the baseline: b + s c -> a, split by std::threads
+    q_sample,
+    q_sample_randn,
+    randn,
+    p_step,
+    p_step_randn,
+    ddim_step_randn,
+    loss,
+    loss_randn,
+    vlb_terms
+};
 
+struct FamilyInfo {
+    Family family;
+    const char *name; // threads_<name>
+    int arrays;       // read or written, the per-row outputs aside
+    bool noise;       // makes normals (the scaling goal of the noise kernels)
+};
+
+constexpr FamilyInfo families[] = {
+    {Family::triad, "triad", 3, false},
+    {Family::q_sample, "q_sample", 3, false},              // x0, eps -> xt
+    {Family::q_sample_randn, "q_sample_randn", 3, true},   // x0 -> xt, eps
+    {Family::randn, "randn", 1, true},                     // -> z
+    {Family::p_step, "p_step", 4, false},                  // xt, eps_hat, z -> x_prev
+    {Family::p_step_randn, "p_step_randn", 3, true},       // xt, eps_hat -> x_prev
+    {Family::ddim_step_randn, "ddim_step_randn", 3, true}, // xt, eps_hat -> x_prev (eta 1)
+    {Family::loss, "loss", 4, false},                      // x0, eps, model_out -> grad, row losses
+    {Family::loss_randn, "loss_randn", 3, true},           // x0, model_out -> grad, row losses
+    {Family::vlb_terms, "vlb_terms", 3, false},            // x0, xt, model_out -> nats per row
+};
+
+// A training-style batch: rows of dim floats, each row its own timestep.
 struct Batch {
     size_t rows = 0, dim = 0, bytes = 0;
-    std::vector<int32_t> t;
-    float *in[2] = {nullptr, nullptr};  // x0 or xt, and eps_hat
-    float *out[2] = {nullptr, nullptr}; // xt or x_prev, and eps (q_sample_randn)
-    float *ref[2] = {nullptr, nullptr}; // out of one call over the whole batch
-    int ref_kernel = -1;                // the ThreadKernel ref holds, -1 none
+    std::vector<int32_t> t, t_prev;
+    float *in[3] = {nullptr, nullptr, nullptr};
+    float *out[2] = {nullptr, nullptr};
+    float *ref[2] = {nullptr, nullptr};        // out of the one-thread call
+    std::vector<float> row_loss, ref_row_loss; // per-row outputs and theirs
+    std::vector<double> nats, ref_nats;
+    int ref_family = -1; // the Family ref holds, -1 none
 };
 Batch g_batch;
 bool g_threads_differ = false; // some split gave other bits than one thread
@@ -39,7 +73,7 @@ bool g_threads_differ = false; // some split gave other bits than one thread
 void release_batch()
 {
     for (float **group : {g_batch.in, g_batch.out, g_batch.ref})
-        for (int i = 0; i < 2; ++i) {
+        for (int i = 0; i < (group == g_batch.in ? 3 : 2); ++i) {
             std::free(group[i]);
             group[i] = nullptr;
         }
@@ -61,59 +95,112 @@ bool prepare_batch(size_t bytes)
     g_batch.rows = n / g_batch.dim;
     const size_t used = g_batch.rows * g_batch.dim * sizeof(float);
     bool ok = true;
-    for (float **group : {g_batch.in, g_batch.out, g_batch.ref})
+    for (int i = 0; i < 3; ++i)
+        ok = (g_batch.in[i] = alloc_floats(used)) != nullptr && ok;
+    for (float **group : {g_batch.out, g_batch.ref})
         for (int i = 0; i < 2; ++i)
             ok = (group[i] = alloc_floats(used)) != nullptr && ok;
     if (!ok) {
         release_batch();
         return false;
     }
-    for (int i = 0; i < 2; ++i)
+    for (int i = 0; i < 3; ++i)
         fill(g_batch.in[i], used / sizeof(float), 999u + 31u * static_cast<uint32_t>(i));
-    // Mixed timesteps 1..1000 as in a training batch; p_step skips the noise
-    // of t = 1 rows, which the split must get right too.
+    // Mixed timesteps 1..1000 as in a training batch (p_step skips the
+    // noise of t = 1 rows); DDIM 20 steps back, to 0 at the end.
     g_batch.t.resize(g_batch.rows);
-    for (size_t r = 0; r < g_batch.rows; ++r)
+    g_batch.t_prev.resize(g_batch.rows);
+    for (size_t r = 0; r < g_batch.rows; ++r) {
         g_batch.t[r] = static_cast<int32_t>(1 + (r * 389) % 1000);
+        g_batch.t_prev[r] = std::max<int32_t>(g_batch.t[r] - 20, 0);
+    }
+    g_batch.row_loss.assign(g_batch.rows, 0.0f);
+    g_batch.nats.assign(g_batch.rows, 0.0);
     g_batch.bytes = bytes;
     return true;
 }
 
-// Rows [r0, r1) of the batch into out[0] (and out[1]).
-dk_status run_rows(ThreadKernel k, size_t r0, size_t r1, float *const out[2])
+[[gnu::noinline]] void triad_part(size_t n, float *a, const float *b, float s, const float *c)
+{
+    for (size_t i = 0; i < n; ++i)
+        a[i] = b[i] + s * c[i];
+}
+
+// The triad over the batch, split over `threads` std::threads (the calling
+// one included) in contiguous parts.
+void triad_threads(unsigned threads)
 {
     const Batch &b = g_batch;
-    const size_t at = r0 * b.dim;
-    const dk_noise noise = {g_noise.seed, g_noise.stream, at};
-    if (k == ThreadKernel::q_sample_randn)
-        return dk_q_sample_randn(g_sched, b.t.data() + r0, r1 - r0, b.dim, b.in[0] + at, noise, out[1] + at,
-                                 out[0] + at);
-    return dk_p_step_randn(g_sched, b.t.data() + r0, r1 - r0, b.dim, b.in[0] + at, b.in[1] + at, noise,
-                           nullptr, out[0] + at);
-}
-
-// The whole batch on `threads` new threads, each on its own contiguous rows.
-// Starting the threads costs tens of microseconds, next to milliseconds of
-// work at the default size.
-dk_status run_threaded(ThreadKernel k, unsigned threads)
-{
-    std::vector<dk_status> status(threads, DK_OK);
-    std::vector<std::thread> pool;
-    for (unsigned i = 0; i < threads; ++i) {
-        const size_t r0 = g_batch.rows * i / threads, r1 = g_batch.rows * (i + 1) / threads;
-        pool.emplace_back([k, i, r0, r1, &status] { status[i] = run_rows(k, r0, r1, g_batch.out); });
-    }
-    for (std::thread &th : pool)
+    const size_t n = b.rows * b.dim;
+    std::vector<std::thread> others;
+    auto part = [&b, n, threads](unsigned i) {
+        const size_t lo = n * i / threads, hi = n * (i + 1) / threads;
+        triad_part(hi - lo, b.out[0] + lo, b.in[0] + lo, 0.5f, b.in[1] + lo);
+    };
+    for (unsigned i = 1; i < threads; ++i)
+        others.emplace_back(part, i);
+    part(0);
+    for (std::thread &th : others)
         th.join();
-    for (dk_status st : status)
-        if (st != DK_OK)
-            return st;
-    return DK_OK;
 }
 
-void run_threads_benchmark(benchmark::State &state, ThreadKernel k, dk_isa isa, unsigned threads,
+// One call of the family over the whole batch, into out (and the batch's
+// per-row outputs).
+dk_status run_family(Family f, float *const out[2])
+{
+    Batch &b = g_batch;
+    const dk_noise noise = g_noise;
+    const int32_t *t = b.t.data();
+    float *x = b.in[0], *m = b.in[1], *z = b.in[2];
+    dk_step_opts ddim = {};
+    ddim.eta = 1.0f;
+    const dk_loss_opts lo = {DK_PRED_V, DK_WEIGHT_MIN_SNR, 5.0f, 0.0f};
+    switch (f) {
+    case Family::triad:
+        return DK_OK;
+    case Family::q_sample:
+        return dk_q_sample(g_sched, t, b.rows, b.dim, x, m, out[0]);
+    case Family::q_sample_randn:
+        return dk_q_sample_randn(g_sched, t, b.rows, b.dim, x, noise, out[1], out[0]);
+    case Family::randn:
+        return dk_randn(noise, out[0], b.rows * b.dim);
+    case Family::p_step:
+        return dk_p_step(g_sched, t, b.rows, b.dim, x, m, z, nullptr, out[0]);
+    case Family::p_step_randn:
+        return dk_p_step_randn(g_sched, t, b.rows, b.dim, x, m, noise, nullptr, out[0]);
+    case Family::ddim_step_randn:
+        return dk_ddim_step_randn(g_sched, t, b.t_prev.data(), b.rows, b.dim, x, m, noise, &ddim, out[0]);
+    case Family::loss:
+        return dk_loss(g_sched, t, b.rows, b.dim, x, z, m, &lo, b.row_loss.data(), out[0]);
+    case Family::loss_randn:
+        return dk_loss_randn(g_sched, t, b.rows, b.dim, x, noise, m, &lo, b.row_loss.data(), out[0]);
+    case Family::vlb_terms:
+        return dk_vlb_terms(g_sched, t, b.rows, b.dim, x, z, m, nullptr, DK_DECODER_GAUSSIAN, b.nats.data());
+    }
+    return DK_ERR_NULL_POINTER;
+}
+
+int outputs_of(Family f) { return f == Family::q_sample_randn ? 2 : f == Family::vlb_terms ? 0 : 1; }
+
+// The outputs of the last call have the one-thread call's bits.
+bool same_as_ref(Family f)
+{
+    const Batch &b = g_batch;
+    const size_t used = b.rows * b.dim * sizeof(float);
+    for (int i = 0; i < outputs_of(f); ++i)
+        if (std::memcmp(b.out[i], b.ref[i], used) != 0)
+            return false;
+    if ((f == Family::loss || f == Family::loss_randn) &&
+        std::memcmp(b.row_loss.data(), b.ref_row_loss.data(), b.rows * sizeof(float)) != 0)
+        return false;
+    return f != Family::vlb_terms ||
+           std::memcmp(b.nats.data(), b.ref_nats.data(), b.rows * sizeof(double)) == 0;
+}
+
+void run_threads_benchmark(benchmark::State &state, const FamilyInfo &info, dk_isa isa, unsigned threads,
                            size_t bytes)
 {
+    const Family f = info.family;
     dk_status st = dk_isa_select(isa);
     if (st != DK_OK) {
         state.SkipWithError(dk_status_str(st));
@@ -123,43 +210,53 @@ void run_threads_benchmark(benchmark::State &state, ThreadKernel k, dk_isa isa, 
         state.SkipWithError("out of memory");
         return;
     }
-    const int outputs = k == ThreadKernel::q_sample_randn ? 2 : 1;
-    const size_t used = g_batch.rows * g_batch.dim * sizeof(float);
-    if (g_batch.ref_kernel != static_cast<int>(k)) {
-        // The reference: one call over the whole batch on this thread.
-        if ((st = run_rows(k, 0, g_batch.rows, g_batch.ref)) != DK_OK) {
-            state.SkipWithError(dk_status_str(st));
-            return;
+    Batch &b = g_batch;
+    const size_t used = b.rows * b.dim * sizeof(float);
+    bool same = true;
+    if (f != Family::triad) {
+        if (b.ref_family != static_cast<int>(f)) { // the reference: one thread
+            dk_set_num_threads(1);
+            if ((st = run_family(f, b.ref)) != DK_OK) {
+                state.SkipWithError(dk_status_str(st));
+                return;
+            }
+            b.ref_row_loss = b.row_loss;
+            b.ref_nats = b.nats;
+            b.ref_family = static_cast<int>(f);
         }
-        g_batch.ref_kernel = static_cast<int>(k);
+        // NaN bits everywhere: what a split left unwritten cannot pass as
+        // the previous run's correct output.
+        for (int i = 0; i < 2; ++i)
+            std::memset(b.out[i], 0xff, used);
+        std::fill(b.row_loss.begin(), b.row_loss.end(), std::nanf(""));
+        std::fill(b.nats.begin(), b.nats.end(), std::nan(""));
+        dk_set_num_threads(static_cast<int>(threads));
+        st = run_family(f, b.out); // untimed: starts the pool, checks the status
+        same = st == DK_OK && same_as_ref(f);
     }
-    // NaN bits in the outputs: rows a thread left unwritten cannot pass as
-    // the previous run's correct output.
-    for (int i = 0; i < outputs; ++i)
-        std::memset(g_batch.out[i], 0xff, used);
-    // The untimed first call also checks the status.
-    if ((st = run_threaded(k, threads)) != DK_OK) {
-        state.SkipWithError(dk_status_str(st));
+    if (st != DK_OK || !same) {
+        dk_set_num_threads(1);
+        if (!same)
+            g_threads_differ = true;
+        state.SkipWithError(st != DK_OK ? dk_status_str(st) : "the output bits differ from one thread's");
         return;
     }
     for (auto _ : state) {
-        benchmark::DoNotOptimize(run_threaded(k, threads));
+        if (f == Family::triad)
+            triad_threads(threads);
+        else
+            benchmark::DoNotOptimize(run_family(f, b.out));
         benchmark::ClobberMemory();
     }
-    for (int i = 0; i < outputs; ++i)
-        if (std::memcmp(g_batch.out[i], g_batch.ref[i], used) != 0) {
-            g_threads_differ = true;
-            state.SkipWithError("the output bits differ from one thread's");
-            return;
-        }
-    const int64_t n = static_cast<int64_t>(g_batch.rows * g_batch.dim);
-    const int64_t arrays = 3; // x0 -> xt, eps; or xt, eps_hat -> x_prev
+    dk_set_num_threads(1);
+    const int64_t n = static_cast<int64_t>(b.rows * b.dim);
     state.SetItemsProcessed(state.iterations() * n);
-    state.SetBytesProcessed(state.iterations() * arrays * static_cast<int64_t>(used));
-    state.counters["arrays"] = static_cast<double>(arrays);
+    state.SetBytesProcessed(state.iterations() * info.arrays * static_cast<int64_t>(used));
+    state.counters["arrays"] = static_cast<double>(info.arrays);
     state.counters["threads"] = threads;
     state.counters["bytes_per_array"] = static_cast<double>(used);
-    state.counters["bits_identical"] = 1;
+    state.counters["noise"] = info.noise ? 1 : 0;
+    state.counters["bits_identical"] = f == Family::triad ? -1 : 1; // -1: not a library call
 }
 
 } // namespace
@@ -198,12 +295,14 @@ void register_threads(const Options &o, dk_isa isa, unsigned cpus)
     const size_t threads_bytes = std::min(o.threads_bytes, o.max_bytes);
     if (threads_bytes < sizeof(float))
         return;
-    for (ThreadKernel k : {ThreadKernel::q_sample_randn, ThreadKernel::p_step_randn})
+    for (const FamilyInfo &info : families)
         for (unsigned threads : thread_counts(cpus)) {
-            const std::string name = std::string(thread_kernel_name[static_cast<int>(k)]) + "/" +
-                                     dk_isa_name(isa) + "/" + std::to_string(threads);
-            benchmark::RegisterBenchmark(name.c_str(), run_threads_benchmark, k, isa, threads, threads_bytes)
-                ->UseRealTime(); // the CPU time of the waiting main thread says nothing
+            const std::string name = std::string("threads_") + info.name + "/" +
+                                     (info.family == Family::triad ? "baseline" : dk_isa_name(isa)) + "/" +
+                                     std::to_string(threads);
+            benchmark::RegisterBenchmark(name.c_str(), run_threads_benchmark, info, isa, threads,
+                                         threads_bytes)
+                ->UseRealTime(); // the CPU time of a waiting thread says nothing
         }
 }
 
