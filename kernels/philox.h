@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "kernels.h"
+#include "sleef_u35.h"
 #include "vec.h"
 
 #define PHILOX_M0     0xD2511F53u /* multipliers */
@@ -110,14 +111,15 @@ DK_INLINE void philox_chunk(const philox_key *k, uint64_t first_block, vu x[DK_B
 
 /* Box-Muller of one pair of words: u1 in (0, 1] (smallest 2^-32, which caps
  * the radius at sqrt(64 ln 2)), u2 in [0, 1). Products with powers of two
- * are exact; the add and each function round once. */
+ * are exact; the add and each function round once. The functions are
+ * SLEEF's, inline (sleef_u35.h: the bits of libsleef's on this domain). */
 DK_INLINE void box_muller(vu ra, vu rb, vf *n_cos, vf *n_sin)
 {
     const vf u1 = vf_add(vf_mul(vf_of_i32(vu_shr1(ra)), vf_set1(0x1p-31f)), vf_set1(0x1p-32f));
     const vf u2 = vf_mul(vf_of_i32(vu_shr8(rb)), vf_set1(0x1p-24f));
-    const vf radius = vf_sqrt(vf_mul(vf_set1(-2.0f), vf_logf_u35(u1)));
+    const vf radius = vf_sqrt(vf_mul(vf_set1(-2.0f), dk_logf_u35(u1)));
     vf s, c;
-    vf_sincospif_u35(vf_mul(vf_set1(2.0f), u2), &s, &c);
+    dk_sincospif_u35(vf_mul(vf_set1(2.0f), u2), &s, &c);
     *n_cos = vf_mul(radius, c);
     *n_sin = vf_mul(radius, s);
 }

@@ -18,7 +18,7 @@
  *                          two (product, then sum) in the plain family
  *   vf_min(a, b)           a < b ? a : b   (x86 semantics: a NaN in b is
  *   vf_max(a, b)           a > b ? a : b    returned, so put the data in b)
- *   vf_sqrt(a)
+ *   vf_sqrt(a), vf_div(a, b)   IEEE square root and division
  *   vf_pack_within(dst, v, lo, hi)
  *                          stores the lanes of v with lo <= v <= hi (never
  *                          NaN) to dst in lane order, returns their count;

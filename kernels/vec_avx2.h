@@ -98,6 +98,17 @@ DK_INLINE void vu_mul_wide(vu a, vu m, vu *hi, vu *lo)
 DK_INLINE vf vf_of_i32(vu a) { return _mm256_cvtepi32_ps(a); }
 DK_INLINE vf vf_from_bits(vu a) { return _mm256_castsi256_ps(a); }
 DK_INLINE vu vu_from_bits(vf a) { return _mm256_castps_si256(a); }
+DK_INLINE vf vf_div(vf a, vf b) { return _mm256_div_ps(a, b); }
+DK_INLINE vu vu_and(vu a, vu b) { return _mm256_and_si256(a, b); }
+DK_INLINE vu vu_sub(vu a, vu b) { return _mm256_sub_epi32(a, b); }
+DK_INLINE vu vu_shr23(vu a) { return _mm256_srli_epi32(a, 23); }
+DK_INLINE vu vu_shl23(vu a) { return _mm256_slli_epi32(a, 23); }
+DK_INLINE vu vu_shl29(vu a) { return _mm256_slli_epi32(a, 29); }
+DK_INLINE vu vu_of_f32_trunc(vf a) { return _mm256_cvttps_epi32(a); }
+DK_INLINE vf vf_select_if_zero(vu m, vf a, vf b)
+{
+    return _mm256_blendv_ps(b, a, _mm256_castsi256_ps(_mm256_cmpeq_epi32(m, _mm256_setzero_si256())));
+}
 /* A 4x4 transpose inside each 128-bit half; the lane order of the Philox
  * counters (DK_LANE_BLOCK) makes the result memory order without crossing
  * halves. */
@@ -110,8 +121,8 @@ DK_INLINE void vf_transpose4(vf *a, vf *b, vf *c, vf *d)
     *c = _mm256_shuffle_ps(ab_hi, cd_hi, 0x44);
     *d = _mm256_shuffle_ps(ab_hi, cd_hi, 0xee);
 }
-DK_INLINE vf vf_logf_u35(vf a) { return Sleef_logf8_u35avx2(a); }
-DK_INLINE void vf_sincospif_u35(vf a, vf *s, vf *c)
+DK_INLINE vf vf_logf_u35_sleef(vf a) { return Sleef_logf8_u35avx2(a); }
+DK_INLINE void vf_sincospif_u35_sleef(vf a, vf *s, vf *c)
 {
     const Sleef___m256_2 sc = Sleef_sincospif8_u35avx2(a);
     *s = sc.x;

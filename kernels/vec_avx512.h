@@ -96,6 +96,17 @@ DK_INLINE void vu_mul_wide(vu a, vu m, vu *hi, vu *lo)
 DK_INLINE vf vf_of_i32(vu a) { return _mm512_cvtepi32_ps(a); }
 DK_INLINE vf vf_from_bits(vu a) { return _mm512_castsi512_ps(a); }
 DK_INLINE vu vu_from_bits(vf a) { return _mm512_castps_si512(a); }
+DK_INLINE vf vf_div(vf a, vf b) { return _mm512_div_ps(a, b); }
+DK_INLINE vu vu_and(vu a, vu b) { return _mm512_and_si512(a, b); }
+DK_INLINE vu vu_sub(vu a, vu b) { return _mm512_sub_epi32(a, b); }
+DK_INLINE vu vu_shr23(vu a) { return _mm512_srli_epi32(a, 23); }
+DK_INLINE vu vu_shl23(vu a) { return _mm512_slli_epi32(a, 23); }
+DK_INLINE vu vu_shl29(vu a) { return _mm512_slli_epi32(a, 29); }
+DK_INLINE vu vu_of_f32_trunc(vf a) { return _mm512_cvttps_epi32(a); }
+DK_INLINE vf vf_select_if_zero(vu m, vf a, vf b)
+{
+    return _mm512_mask_blend_ps(_mm512_test_epi32_mask(m, m), a, b);
+}
 /* A 4x4 transpose inside each 128-bit quarter; the lane order of the Philox
  * counters (DK_LANE_BLOCK) makes the result memory order. */
 DK_INLINE void vf_transpose4(vf *a, vf *b, vf *c, vf *d)
@@ -107,8 +118,8 @@ DK_INLINE void vf_transpose4(vf *a, vf *b, vf *c, vf *d)
     *c = _mm512_shuffle_ps(ab_hi, cd_hi, 0x44);
     *d = _mm512_shuffle_ps(ab_hi, cd_hi, 0xee);
 }
-DK_INLINE vf vf_logf_u35(vf a) { return Sleef_logf16_u35avx512f(a); }
-DK_INLINE void vf_sincospif_u35(vf a, vf *s, vf *c)
+DK_INLINE vf vf_logf_u35_sleef(vf a) { return Sleef_logf16_u35avx512f(a); }
+DK_INLINE void vf_sincospif_u35_sleef(vf a, vf *s, vf *c)
 {
     const Sleef___m512_2 sc = Sleef_sincospif16_u35avx512f(a);
     *s = sc.x;

@@ -95,6 +95,14 @@ DK_INLINE void vu_mul_wide(vu a, vu m, vu *hi, vu *lo)
 DK_INLINE vf vf_of_i32(vu a) { return vcvtq_f32_s32(vreinterpretq_s32_u32(a)); }
 DK_INLINE vf vf_from_bits(vu a) { return vreinterpretq_f32_u32(a); }
 DK_INLINE vu vu_from_bits(vf a) { return vreinterpretq_u32_f32(a); }
+DK_INLINE vf vf_div(vf a, vf b) { return vdivq_f32(a, b); }
+DK_INLINE vu vu_and(vu a, vu b) { return vandq_u32(a, b); }
+DK_INLINE vu vu_sub(vu a, vu b) { return vsubq_u32(a, b); }
+DK_INLINE vu vu_shr23(vu a) { return vshrq_n_u32(a, 23); }
+DK_INLINE vu vu_shl23(vu a) { return vshlq_n_u32(a, 23); }
+DK_INLINE vu vu_shl29(vu a) { return vshlq_n_u32(a, 29); }
+DK_INLINE vu vu_of_f32_trunc(vf a) { return vreinterpretq_u32_s32(vcvtq_s32_f32(a)); }
+DK_INLINE vf vf_select_if_zero(vu m, vf a, vf b) { return vbslq_f32(vceqzq_u32(m), a, b); }
 DK_INLINE void vf_transpose4(vf *a, vf *b, vf *c, vf *d)
 {
     const float32x4x2_t ab = vtrnq_f32(*a, *b), cd = vtrnq_f32(*c, *d);
@@ -103,8 +111,8 @@ DK_INLINE void vf_transpose4(vf *a, vf *b, vf *c, vf *d)
     *c = vcombine_f32(vget_high_f32(ab.val[0]), vget_high_f32(cd.val[0]));
     *d = vcombine_f32(vget_high_f32(ab.val[1]), vget_high_f32(cd.val[1]));
 }
-DK_INLINE vf vf_logf_u35(vf a) { return Sleef_logf4_u35advsimd(a); }
-DK_INLINE void vf_sincospif_u35(vf a, vf *s, vf *c)
+DK_INLINE vf vf_logf_u35_sleef(vf a) { return Sleef_logf4_u35advsimd(a); }
+DK_INLINE void vf_sincospif_u35_sleef(vf a, vf *s, vf *c)
 {
     const Sleef_float32x4_t_2 sc = Sleef_sincospif4_u35advsimd(a);
     *s = sc.x;

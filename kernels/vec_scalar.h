@@ -87,19 +87,27 @@ DK_INLINE vu vu_from_bits(vf a)
     memcpy(&u, &a, sizeof u);
     return u;
 }
+DK_INLINE vf vf_div(vf a, vf b) { return a / b; }
+DK_INLINE vu vu_and(vu a, vu b) { return a & b; }
+DK_INLINE vu vu_sub(vu a, vu b) { return a - b; }
+DK_INLINE vu vu_shr23(vu a) { return a >> 23; }
+DK_INLINE vu vu_shl23(vu a) { return a << 23; }
+DK_INLINE vu vu_shl29(vu a) { return a << 29; }
+DK_INLINE vu vu_of_f32_trunc(vf a) { return (vu)(int32_t)a; } /* |a| < 2^31 */
+DK_INLINE vf vf_select_if_zero(vu m, vf a, vf b) { return m == 0 ? a : b; }
 /* One block per "vector": its four normals are already in memory order. */
 DK_INLINE void vf_transpose4(vf *a, vf *b, vf *c, vf *d) { (void)a, (void)b, (void)c, (void)d; }
 #if DK_SCALAR_FUSED
-DK_INLINE vf vf_logf_u35(vf a) { return Sleef_logf1_u35purecfma(a); }
-DK_INLINE void vf_sincospif_u35(vf a, vf *s, vf *c)
+DK_INLINE vf vf_logf_u35_sleef(vf a) { return Sleef_logf1_u35purecfma(a); }
+DK_INLINE void vf_sincospif_u35_sleef(vf a, vf *s, vf *c)
 {
     const Sleef_float_2 sc = Sleef_sincospif1_u35purecfma(a);
     *s = sc.x;
     *c = sc.y;
 }
 #else
-DK_INLINE vf vf_logf_u35(vf a) { return Sleef_logf1_u35purec(a); }
-DK_INLINE void vf_sincospif_u35(vf a, vf *s, vf *c)
+DK_INLINE vf vf_logf_u35_sleef(vf a) { return Sleef_logf1_u35purec(a); }
+DK_INLINE void vf_sincospif_u35_sleef(vf a, vf *s, vf *c)
 {
     const Sleef_float_2 sc = Sleef_sincospif1_u35purec(a);
     *s = sc.x;

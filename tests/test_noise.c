@@ -7,7 +7,10 @@
  *   of one call;
  * - every generate-and-use function (a TWIN row of api_list.h) against
  *   dk_randn followed by its twin that reads the noise, and its noise
- *   output against dk_randn.
+ *   output against dk_randn;
+ * - the build's inline logf and sincospif (kernels/sleef_u35.h) against its
+ *   libsleef functions on every float of the noise's domain (a stride of
+ *   it when DK_TEST_SCALE < 1, as under emulation).
  * Sizes are kept small enough for qemu-user (the aarch64 leg).
  *
  * usage: test_noise <variant> [--function=GLOB] [--seed=N]
@@ -19,8 +22,10 @@
 
 #include "api.h"
 #include "checkasm.h"
+#include "dk_config.h"
 #include "harness.h"
 #include "noise_ref.h"
+#include "sleef_check.h"
 
 #ifdef DK_HAVE_RANDOM123
 #include <Random123/philox.h>
@@ -389,6 +394,48 @@ static void group(const char *what, const char *kernel, void (*check)(void))
            (double)(clock() - start) / CLOCKS_PER_SEC);
 }
 
+/* ---- the inline SLEEF functions against libsleef ---- */
+
+#define DK_BUILT(name) size_t dk_sleef_check_##name(int, uint32_t, uint32_t, uint32_t, uint32_t *);
+DK_BUILT_VARIANTS
+#undef DK_BUILT
+
+static dk_sleef_check_fn sleef_check_of(dk_variant v)
+{
+#define DK_BUILT(name)                                                                                       \
+    if (v == DK_VARIANT_##name)                                                                              \
+        return dk_sleef_check_##name;
+    DK_BUILT_VARIANTS
+#undef DK_BUILT
+    return NULL;
+}
+
+static void check_inline_sleef(void)
+{
+    const dk_sleef_check_fn check = sleef_check_of(target->v);
+    dk_check(check != NULL, "no sleef_check of this build");
+    if (!check)
+        return;
+    /* every input natively; a stride (odd, so every residue class of the
+     * low bits comes up) from a random start under DK_TEST_SCALE < 1 */
+    const uint32_t step = dk_test_scale() >= 1.0 ? 1 : 257;
+    static const struct {
+        int which;
+        const char *name;
+        uint32_t first, last;
+    } domains[] = {{DK_CHECK_LOGF, "logf", 0x2f800000u, 0x3f800000u},     /* 2^-32 .. 1 */
+                   {DK_CHECK_SINCOSPIF, "sincospif", 0, (1u << 24) - 1}}; /* k 2^-23 in [0, 2) */
+    for (size_t d = 0; d < sizeof domains / sizeof domains[0]; d++) {
+        const uint32_t first = domains[d].first + (step > 1 ? (uint32_t)rand_below(step) : 0);
+        uint32_t bad_at = 0;
+        const size_t bad = check(domains[d].which, first, domains[d].last, step, &bad_at);
+        const size_t values = (domains[d].last - first) / step + 1;
+        compared += (long)values;
+        dk_check(bad == 0, "%s: inline %s differs from libsleef's on %zu of %zu inputs (first: index %#x)",
+                 target->name, domains[d].name, bad, values, bad_at);
+    }
+}
+
 static void run(const dk_target *t)
 {
     target = t;
@@ -404,6 +451,7 @@ static void run(const dk_target *t)
     group("randn vs noise_ref", "randn", check_randn_reference);
     group("partition invariance", NULL, check_partitions);
     group("generated == dk_randn + twin", NULL, check_twins);
+    group("inline logf, sincospif vs libsleef", NULL, check_inline_sleef);
     dk_schedule_destroy(sched);
 }
 

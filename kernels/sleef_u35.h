@@ -1,0 +1,74 @@
+/* SLEEF's 3.5-ulp logf and sincospif, inline, on the noise spec's domain
+ * only: the same sequence of float operations as SLEEF 3.5.1's xlogf and
+ * xsincospif_u35 (src/libm/sleefsimdsp.c, Boost Software License 1.0), so
+ * the same bits, written once over the vector layer. SLEEF's fused builds
+ * (purecfma, avx2, avx512f, advsimd) use an FMA where it writes vmla, its
+ * plain builds (purec, sse4) a product and a sum: vf_fma is exactly that in
+ * each family (vec.h).
+ *
+ * Why: called through the shared library, each is a call per vector, and
+ * each carries the selects of its special cases (zero, negative, subnormal,
+ * Inf and NaN inputs; |a| > 1e7), none of which can occur in the noise:
+ * u1 in [2^-32, 1] and 2 u2 in [0, 2), multiples of 2^-23. Inline and
+ * without them, the compiler interleaves the two functions and Philox.
+ *
+ * tests/test_noise.c checks both against libsleef on every float of that
+ * domain, on every ISA (DESIGN.md section 3 keeps SLEEF's results as the
+ * spec). Outside the domain the results are not SLEEF's. */
+#ifndef DK_SLEEF_U35_H
+#define DK_SLEEF_U35_H
+
+#include "vec.h"
+
+/* logf(d) for normal d in [2^-32, 1]. SLEEF: e = ilogb(d / 0.75) from the
+ * exponent field of d * (1 / 0.75f); m = d 2^-e (an exponent-field add),
+ * in [0.75, 1.5); x = (m - 1) / (m + 1); log d = x t(x^2) + e ln 2. The
+ * AVX-512 build takes e and m from vgetexpps and vgetmantps instead: the
+ * same values. */
+DK_INLINE vf dk_logf_u35(vf d)
+{
+    const vu e = vu_sub(vu_and(vu_shr23(vu_from_bits(vf_mul(d, vf_set1(1.0f / 0.75f)))), vu_set1(0xff)),
+                        vu_set1(0x7f));
+    const vf m = vf_from_bits(vu_sub(vu_from_bits(d), vu_shl23(e))); /* ldexp(d, -e) */
+    const vf x = vf_div(vf_sub(m, vf_set1(1.0f)), vf_add(vf_set1(1.0f), m));
+    const vf x2 = vf_mul(x, x);
+    vf t = vf_set1(0.2392828464508056640625f);
+    t = vf_fma(t, x2, vf_set1(0.28518211841583251953125f));
+    t = vf_fma(t, x2, vf_set1(0.400005877017974853515625f));
+    t = vf_fma(t, x2, vf_set1(0.666666686534881591796875f));
+    t = vf_fma(t, x2, vf_set1(2.0f));
+    return vf_fma(x, t, vf_mul(vf_set1(0.693147180559945286226764f), vf_of_i32(e)));
+}
+
+/* sin(pi d) and cos(pi d) for d in [0, 2). SLEEF: q = trunc(4 d) rounded up
+ * to even (its general form (q + ((q >> 31) ^ 1)) & ~1 is that for q >= 0),
+ * s = 4 d - q in [-1, 1), two polynomials in s^2 for sin(pi s / 4) and
+ * cos(pi s / 4), swapped where q & 2 and negated where q & 4 (sin) and
+ * (q + 2) & 4 (cos): sign bits put in by xor. The constants go through a
+ * double to a float, as SLEEF's vcast_vf_f of a double literal does. */
+DK_INLINE void dk_sincospif_u35(vf d, vf *sin_out, vf *cos_out)
+{
+    const vf u4 = vf_mul(d, vf_set1(4.0f));
+    const vu q = vu_and(vu_add(vu_of_f32_trunc(u4), vu_set1(1)), vu_set1(~1u));
+    const vf t = vf_sub(u4, vf_of_i32(q));
+    const vf s = vf_mul(t, t);
+    vf u = vf_set1((float)-0.3600925265e-4);
+    u = vf_fma(u, s, vf_set1((float)+0.2490088111e-2));
+    u = vf_fma(u, s, vf_set1((float)-0.8074551076e-1));
+    u = vf_fma(u, s, vf_set1((float)+0.7853981853e+0));
+    const vf rx = vf_mul(u, t);
+    u = vf_set1((float)+0.3539815225e-5);
+    u = vf_fma(u, s, vf_set1((float)-0.3259574005e-3));
+    u = vf_fma(u, s, vf_set1((float)+0.1585431583e-1));
+    u = vf_fma(u, s, vf_set1((float)-0.3084251285e+0));
+    const vf ry = vf_fma(u, s, vf_set1(1.0f));
+    const vu q2 = vu_and(q, vu_set1(2));
+    const vf x = vf_select_if_zero(q2, rx, ry), y = vf_select_if_zero(q2, ry, rx);
+    /* bit 2 of q, and of q + 2, moved to the sign bit */
+    const vu sign_x = vu_shl29(vu_and(q, vu_set1(4))),
+             sign_y = vu_shl29(vu_and(vu_add(q, vu_set1(2)), vu_set1(4)));
+    *sin_out = vf_from_bits(vu_xor(vu_from_bits(x), sign_x));
+    *cos_out = vf_from_bits(vu_xor(vu_from_bits(y), sign_y));
+}
+
+#endif /* DK_SLEEF_U35_H */
