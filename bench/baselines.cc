@@ -21,16 +21,6 @@
 namespace dkb
 {
 
-namespace
-{
-
-// The p_step epsilon and q_sample coefficients from the schedule's public
-// getters.
-struct StepCoefs {
-    float c_out, c_eps, sigma;
-    float q_a, q_b; // sqrt(abar_t), sqrt(1 - abar_t)
-};
-
 StepCoefs step_coefs(const dk_schedule *s, int32_t t)
 {
     const double beta = dk_schedule_beta(s, t);
@@ -60,20 +50,6 @@ StepCoefs step_coefs(const dk_schedule *s, int32_t t)
         out[i] = k.sigma * z[i] + k.c_out * (xt[i] - k.c_eps * e[i]);
 }
 
-[[gnu::noinline]] void fused_loop3(size_t n, const StepCoefs &k, const float *xt, const float *e, float *out)
-{
-    for (size_t i = 0; i < n; ++i)
-        out[i] = k.c_out * (xt[i] - k.c_eps * e[i]);
-}
-
-[[gnu::noinline]] void fused_loop5(size_t n, const StepCoefs &k, const float *xt, const float *e,
-                                   const float *u, const float *z, float *out)
-{
-    const float w = 7.5f;
-    for (size_t i = 0; i < n; ++i)
-        out[i] = k.sigma * z[i] + k.c_out * (xt[i] - k.c_eps * (u[i] + w * (e[i] - u[i])));
-}
-
 // x0 - (a x + b m) squared and summed, in 16 float accumulators so that the
 // compiler may vectorize it (a single accumulator is a serial chain of
 // additions, far slower than memory).
@@ -95,6 +71,23 @@ StepCoefs step_coefs(const dk_schedule *s, int32_t t)
     for (float a : acc)
         sum += a;
     return sum;
+}
+
+namespace
+{
+
+[[gnu::noinline]] void fused_loop3(size_t n, const StepCoefs &k, const float *xt, const float *e, float *out)
+{
+    for (size_t i = 0; i < n; ++i)
+        out[i] = k.c_out * (xt[i] - k.c_eps * e[i]);
+}
+
+[[gnu::noinline]] void fused_loop5(size_t n, const StepCoefs &k, const float *xt, const float *e,
+                                   const float *u, const float *z, float *out)
+{
+    const float w = 7.5f;
+    for (size_t i = 0; i < n; ++i)
+        out[i] = k.sigma * z[i] + k.c_out * (xt[i] - k.c_eps * (u[i] + w * (e[i] - u[i])));
 }
 
 volatile float g_reduce_sink; // keeps reduce_loop3's result

@@ -93,6 +93,21 @@ void run_work(benchmark::State &state, const Work &once, const std::string &why,
 int kernel_arrays(const std::string &name);
 int baseline_arrays(const std::string &name);
 
+// ---- baselines.cc: the plain loops, also split over threads (threads.cc) ----
+// The p_step epsilon and q_sample coefficients from the schedule's public
+// getters.
+struct StepCoefs {
+    float c_out, c_eps, sigma;
+    float q_a, q_b; // sqrt(abar_t), sqrt(1 - abar_t)
+};
+StepCoefs step_coefs(const dk_schedule *s, int32_t t);
+// a = b + s c
+void triad(size_t n, float *a, const float *b, float s, const float *c);
+// out = sigma z + c_out (xt - c_eps e): the step's traffic, 3 arrays in
+void fused_loop(size_t n, const StepCoefs &k, const float *xt, const float *e, const float *z, float *out);
+// the sum of (x0 - (c_out x + c_eps m))^2: the bound's traffic, 3 arrays read
+float reduce_loop3(size_t n, const StepCoefs &k, const float *x0, const float *x, const float *m);
+
 // ---- kernels.cc, api.cc, baselines.cc, threads.cc ----
 // Registers every kernel x ISA at one size; returns the names in order.
 std::vector<std::string> register_kernels(const Options &o, size_t bytes, double min_time);

@@ -344,6 +344,9 @@ def print_training(results, ctx, pairs):
 # their one-thread speed; the memory-bound ones at least 0.9x the bandwidth
 # of the triad split over as many threads.
 NOISE_SPEEDUP_GOAL, TRIAD_SHARE_GOAL = 1.8, 0.9
+# The plain loop of each memory-bound call's traffic, split the same way.
+THREADS_LOOP = {"threads_q_sample": "threads_triad", "threads_p_step": "threads_fused_loop",
+                "threads_loss": "threads_fused_loop", "threads_vlb_terms": "threads_reduce_loop3"}
 
 
 def print_threads(results):
@@ -354,10 +357,12 @@ def print_threads(results):
     size = first.get("bytes_per_array")
     print("Threads: each public call over one [rows x 4096] batch with mixed timesteps, split by the")
     print("library's pool (dk_set_num_threads), wall time" + (f", {human(int(size))} per array" if size else "")
-          + "; the triad split over as many")
+          + "; the plain loops split over as many")
     print("threads. Goals at 2 threads: noise calls >= %.1fx one thread; the others >= %.1fx the triad's GB/s."
           % (NOISE_SPEEDUP_GOAL, TRIAD_SHARE_GOAL))
-    triad = {k[2]: results[k] for k in keys if k[0] == "threads_triad" and results[k].gbps}
+    print("'vs loop': GB/s over the plain loop of the same arrays at the same thread count (q_sample: the")
+    print("triad; p_step and loss: fused_loop, 4 arrays; vlb_terms: reduce_loop3, 3 read).")
+    by_threads = {(k[0], k[2]): results[k] for k in keys if results[k].gbps}
     rows = []
     for kernel in dict.fromkeys(k[0] for k in keys):
         mine = [k for k in keys if k[0] == kernel]
@@ -366,23 +371,26 @@ def print_threads(results):
             r = results[k]
             name = kernel[len("threads_"):]
             if r.error:
-                rows.append([name, k[1], k[2], "-", "-", "-", "-", "NO: " + r.error])
+                rows.append([name, k[1], k[2], "-", "-", "-", "-", "-", "NO: " + r.error])
                 continue
             speedup = one.ns / r.ns if one else None
-            base = triad.get(k[2])
-            share = r.gbps / base.gbps if base and kernel != "threads_triad" else None
+            base = by_threads.get(("threads_triad", k[2]))
+            share = r.gbps / base.gbps if base and k[1] != "baseline" else None
+            loop = by_threads.get((THREADS_LOOP.get(kernel), k[2]))
+            vs_loop = r.gbps / loop.gbps if loop else None
             bits = r.counters.get("bits_identical")
             same = "yes" if bits == 1 else "-" if bits == -1 else "no"
             goal = ""
-            if k[2] == 2 and kernel != "threads_triad":
+            if k[2] == 2 and k[1] != "baseline":
                 if r.counters.get("noise") == 1 and speedup is not None:
                     goal = f"{'met' if speedup >= NOISE_SPEEDUP_GOAL else 'MISSED'} (>= {NOISE_SPEEDUP_GOAL}x)"
                 elif share is not None:
                     goal = f"{'met' if share >= TRIAD_SHARE_GOAL else 'MISSED'} (>= {TRIAD_SHARE_GOAL}x triad)"
             rows.append([name, k[1], k[2], f"{1e3 / r.ns:.0f}", f"{r.gbps:.1f}",
-                         f"{speedup:.2f}x" if speedup else "-", f"{share:.2f}" if share else "-", same, goal])
-    print(table(["call", "isa", "threads", "Mitems/s", "GB/s", "vs 1 thread", "vs triad", "bits identical",
-                 "goal at 2"], rows, left=2))
+                         f"{speedup:.2f}x" if speedup else "-", f"{share:.2f}" if share else "-",
+                         f"{vs_loop:.2f}" if vs_loop else "-", same, goal])
+    print(table(["call", "isa", "threads", "Mitems/s", "GB/s", "vs 1 thread", "vs triad", "vs loop",
+                 "bits identical", "goal at 2"], rows, left=2))
     print()
 
 

@@ -1,7 +1,10 @@
 // Threads: every family of public calls over one batch of 4096-float rows
 // with mixed timesteps, split by the library's own pool at 1, 2, 4, ...
-// nproc threads (dk_set_num_threads), in wall time; beside them the triad
-// split over as many std::threads (the memory's limit at that count). Each
+// nproc threads (dk_set_num_threads), in wall time; beside them the plain
+// loops of baselines.cc split over as many std::threads: the triad (the
+// memory's limit at that count), and the loops of the step's and the
+// bound's traffic (4 arrays; 3 read), which the memory-bound calls are
+// also read against. Each
 // thread count's outputs must be the bits of the one-thread call, or the
 // bench fails. The single-thread benchmarks run with dk_set_num_threads(1)
 // (main.cc); these set their own count and put 1 back.
@@ -22,7 +25,10 @@ namespace
 {
 
 enum class Family {
-    triad, // the baseline: b + s c -> a, split by std::threads
+    triad,        // the baselines, split by std::threads: b + s c -> a,
+    fused_loop,   // xt, e, z -> out,
+    reduce_loop3, // x0, x, m -> a sum
+
     q_sample,
     q_sample_randn,
     randn,
@@ -43,6 +49,8 @@ struct FamilyInfo {
 
 constexpr FamilyInfo families[] = {
     {Family::triad, "triad", 3, false},
+    {Family::fused_loop, "fused_loop", 4, false},
+    {Family::reduce_loop3, "reduce_loop3", 3, false},
     {Family::q_sample, "q_sample", 3, false},              // x0, eps -> xt
     {Family::q_sample_randn, "q_sample_randn", 3, true},   // x0 -> xt, eps
     {Family::randn, "randn", 1, true},                     // -> z
@@ -120,22 +128,29 @@ bool prepare_batch(size_t bytes)
     return true;
 }
 
-[[gnu::noinline]] void triad_part(size_t n, float *a, const float *b, float s, const float *c)
+bool is_baseline(Family f)
 {
-    for (size_t i = 0; i < n; ++i)
-        a[i] = b[i] + s * c[i];
+    return f == Family::triad || f == Family::fused_loop || f == Family::reduce_loop3;
 }
 
-// The triad over the batch, split over `threads` std::threads (the calling
-// one included) in contiguous parts.
-void triad_threads(unsigned threads)
+volatile float g_sink; // keeps the sums of reduce_loop3
+
+// A plain loop over the batch, split over `threads` std::threads (the
+// calling one included) in contiguous parts.
+void baseline_threads(Family f, unsigned threads)
 {
     const Batch &b = g_batch;
     const size_t n = b.rows * b.dim;
+    const StepCoefs k = step_coefs(g_sched, g_t);
     std::vector<std::thread> others;
-    auto part = [&b, n, threads](unsigned i) {
+    auto part = [&b, &k, f, n, threads](unsigned i) {
         const size_t lo = n * i / threads, hi = n * (i + 1) / threads;
-        triad_part(hi - lo, b.out[0] + lo, b.in[0] + lo, 0.5f, b.in[1] + lo);
+        if (f == Family::triad)
+            triad(hi - lo, b.out[0] + lo, b.in[0] + lo, 0.5f, b.in[1] + lo);
+        else if (f == Family::fused_loop)
+            fused_loop(hi - lo, k, b.in[0] + lo, b.in[1] + lo, b.in[2] + lo, b.out[0] + lo);
+        else
+            g_sink = reduce_loop3(hi - lo, k, b.in[0] + lo, b.in[1] + lo, b.in[2] + lo);
     };
     for (unsigned i = 1; i < threads; ++i)
         others.emplace_back(part, i);
@@ -157,6 +172,8 @@ dk_status run_family(Family f, float *const out[2])
     const dk_loss_opts lo = {DK_PRED_V, DK_WEIGHT_MIN_SNR, 5.0f, 0.0f};
     switch (f) {
     case Family::triad:
+    case Family::fused_loop:
+    case Family::reduce_loop3:
         return DK_OK;
     case Family::q_sample:
         return dk_q_sample(g_sched, t, b.rows, b.dim, x, m, out[0]);
@@ -213,7 +230,7 @@ void run_threads_benchmark(benchmark::State &state, const FamilyInfo &info, dk_i
     Batch &b = g_batch;
     const size_t used = b.rows * b.dim * sizeof(float);
     bool same = true;
-    if (f != Family::triad) {
+    if (!is_baseline(f)) {
         if (b.ref_family != static_cast<int>(f)) { // the reference: one thread
             dk_set_num_threads(1);
             if ((st = run_family(f, b.ref)) != DK_OK) {
@@ -242,8 +259,8 @@ void run_threads_benchmark(benchmark::State &state, const FamilyInfo &info, dk_i
         return;
     }
     for (auto _ : state) {
-        if (f == Family::triad)
-            triad_threads(threads);
+        if (is_baseline(f))
+            baseline_threads(f, threads);
         else
             benchmark::DoNotOptimize(run_family(f, b.out));
         benchmark::ClobberMemory();
@@ -256,7 +273,7 @@ void run_threads_benchmark(benchmark::State &state, const FamilyInfo &info, dk_i
     state.counters["threads"] = threads;
     state.counters["bytes_per_array"] = static_cast<double>(used);
     state.counters["noise"] = info.noise ? 1 : 0;
-    state.counters["bits_identical"] = f == Family::triad ? -1 : 1; // -1: not a library call
+    state.counters["bits_identical"] = is_baseline(f) ? -1 : 1; // -1: not a library call
 }
 
 } // namespace
@@ -298,11 +315,12 @@ void register_threads(const Options &o, dk_isa isa, unsigned cpus)
     for (const FamilyInfo &info : families)
         for (unsigned threads : thread_counts(cpus)) {
             const std::string name = std::string("threads_") + info.name + "/" +
-                                     (info.family == Family::triad ? "baseline" : dk_isa_name(isa)) + "/" +
+                                     (is_baseline(info.family) ? "baseline" : dk_isa_name(isa)) + "/" +
                                      std::to_string(threads);
             benchmark::RegisterBenchmark(name.c_str(), run_threads_benchmark, info, isa, threads,
                                          threads_bytes)
-                ->UseRealTime(); // the CPU time of a waiting thread says nothing
+                ->UseRealTime()          // the CPU time of a waiting thread says nothing
+                ->MinTime(kGoalMinTime); // the scaling goals read these
         }
 }
 
