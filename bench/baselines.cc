@@ -220,6 +220,48 @@ const BaselineInfo *find_baseline(const std::string &name)
 
 } // namespace
 
+// The triad of each kernel build (bench/triad.c).
+extern "C" {
+#define DK_BUILT(name)                                                                                       \
+    void dk_bench_triad_##name(size_t n, float *a, const float *b, float s, const float *c);
+DK_BUILT_VARIANTS
+#undef DK_BUILT
+}
+
+namespace
+{
+
+using TriadFn = void (*)(size_t, float *, const float *, float, const float *);
+
+// The triad of the build behind an ISA, as dispatch picks it; nullptr for none.
+TriadFn isa_triad(dk_isa isa)
+{
+    const dk_variant v = dk_variant_of_isa(isa);
+#define DK_BUILT(name)                                                                                       \
+    if (v == DK_VARIANT_##name)                                                                              \
+        return dk_bench_triad_##name;
+    DK_BUILT_VARIANTS
+#undef DK_BUILT
+    return nullptr;
+}
+
+} // namespace
+
+Work isa_triad_work(dk_isa isa, size_t bytes, std::string *why)
+{
+    const TriadFn fn = isa_triad(isa);
+    if (!fn || !prepare_buffers(bytes)) {
+        *why = fn ? "out of memory" : "no triad of this ISA's build";
+        return {};
+    }
+    const size_t n = bytes / sizeof(float);
+    float *out = g_buf.out[0];
+    const float *x = g_buf.in[0], *y = g_buf.in[1];
+    Work once = [=] { fn(n, out, x, 0.5f, y); };
+    once(); // untimed, as every Work's first run
+    return once;
+}
+
 Work baseline_work(const std::string &name, size_t bytes, std::string *why)
 {
     const BaselineInfo *b = find_baseline(name);
@@ -253,42 +295,17 @@ bool check_scalar_philox()
     return true;
 }
 
-// The triad of each kernel build (bench/triad.c).
-extern "C" {
-#define DK_BUILT(name)                                                                                       \
-    void dk_bench_triad_##name(size_t n, float *a, const float *b, float s, const float *c);
-DK_BUILT_VARIANTS
-#undef DK_BUILT
-}
-
-using TriadFn = void (*)(size_t, float *, const float *, float, const float *);
-
-// The triad of the build behind an ISA, as dispatch picks it; nullptr for none.
-TriadFn isa_triad(dk_isa isa)
+namespace
 {
-    const dk_variant v = dk_variant_of_isa(isa);
-#define DK_BUILT(name)                                                                                       \
-    if (v == DK_VARIANT_##name)                                                                              \
-        return dk_bench_triad_##name;
-    DK_BUILT_VARIANTS
-#undef DK_BUILT
-    return nullptr;
-}
 
 void run_isa_triad(benchmark::State &state, dk_isa isa, size_t bytes)
 {
-    const TriadFn fn = isa_triad(isa);
-    if (!fn || !prepare_buffers(bytes)) {
-        state.SkipWithError(fn ? "out of memory" : "no triad of this ISA's build");
-        return;
-    }
-    const size_t n = bytes / sizeof(float);
-    float *out = g_buf.out[0];
-    const float *x = g_buf.in[0], *y = g_buf.in[1];
-    const Work once = [=] { fn(n, out, x, 0.5f, y); };
-    once(); // untimed, as every Work's first run
-    run_work(state, once, "", 3, bytes);
+    std::string why;
+    const Work once = isa_triad_work(isa, bytes, &why);
+    run_work(state, once, why, 3, bytes);
 }
+
+} // namespace
 
 void register_baselines(const Options &o, size_t bytes, double min_time)
 {

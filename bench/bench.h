@@ -84,6 +84,8 @@ using Work = std::function<void()>;
 Work kernel_work(const std::string &name, dk_isa isa, size_t bytes, std::string *why);
 Work api_work(const std::string &name, dk_isa isa, size_t bytes, std::string *why);
 Work baseline_work(const std::string &name, size_t bytes, std::string *why);
+// The triad compiled with the flags of isa's kernel build (bench/triad.c).
+Work isa_triad_work(dk_isa isa, size_t bytes, std::string *why);
 // A single-thread benchmark of once (skipped with why if it is empty), with
 // the counters every single-thread benchmark reports, for arrays of bytes
 // each.

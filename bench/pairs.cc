@@ -9,9 +9,11 @@
 // Named pair:<subject>:<reference>/<isa>/<bytes>: the step kernels without
 // noise against the plain loop of the same arrays (bench/baselines.cc), the
 // public calls of the sampler goals against theirs (bench/api.cc), dk_loss
-// and dk_vlb_terms against the plain loops of their traffic, and the two
+// and dk_vlb_terms against the plain loops of their traffic, the two
 // training steps (eps regenerated against eps stored), these last also at
-// 64 KiB. The scalar builds get no pair: their goals carry no verdict.
+// 64 KiB, and q_sample and q_sample_randn against the triad of their ISA
+// (q_sample_randn also against the scalar Philox loop). The scalar builds
+// get no pair: their goals carry no verdict.
 #include "bench.h"
 
 #include <algorithm>
@@ -43,15 +45,23 @@ constexpr CallPair call_pairs[] = {
     {"api_loss", "fused_loop"},        // x0, eps, model_out -> grad: 3 in, 1 out
     {"api_vlb_terms", "reduce_loop3"}, // x0, xt, model_out -> a sum: 3 in
     {"api_train_regen", "api_train_stored"},
+    // the memory and noise goals: against the triad of the same ISA, and the
+    // noise against the plain scalar loop of its work
+    {"q_sample", "triad"},
+    {"q_sample_randn", "triad"},
+    {"q_sample_randn", "scalar_philox_loop"},
 };
 // The pair of the training trade-off, also at kTrainSmallBytes.
 constexpr const char *kTradeOff = "api_train_regen";
 
-// A public call (api_*), a baseline, or a kernel case, by name.
+// A public call (api_*), the triad of isa's build, a baseline, or a kernel
+// case, by name.
 Work named_work(const std::string &name, dk_isa isa, size_t bytes, std::string *why)
 {
     if (name.rfind("api_", 0) == 0)
         return api_work(name, isa, bytes, why);
+    if (name == "triad")
+        return isa_triad_work(isa, bytes, why);
     if (baseline_arrays(name) > 0)
         return baseline_work(name, bytes, why);
     return kernel_work(name, isa, bytes, why);
