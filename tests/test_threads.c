@@ -1,6 +1,9 @@
 /* Many threads make their first library call at the same moment: all must
  * see the same ISA, and their kernels must give the bits one thread gives.
- * CI also runs this under ThreadSanitizer. No fork (qemu-user safe). */
+ * Then user threads make calls large enough to split, all at once, on a
+ * pool of 3 threads: one at a time has the pool, the others work alone, and
+ * every output has the one-thread bits. CI also runs this under
+ * ThreadSanitizer. No fork. */
 #define _POSIX_C_SOURCE 200809L /* pthread barriers */
 #include <pthread.h>
 #include <stdio.h>
@@ -42,6 +45,63 @@ static void *run(void *arg)
     return NULL;
 }
 
+/* ---- large calls from several user threads at once ---- */
+
+#define CALLERS   4
+#define BIG       (1u << 16) /* 16 tasks' worth of noise: every call may split */
+#define BIG_CALLS 6
+
+static float big_x0[BIG], big_want[BIG], big_got[CALLERS][BIG];
+static int32_t big_t[BIG / 256];
+
+typedef struct caller {
+    int index, wrong;
+} caller;
+
+static void *big_run(void *arg)
+{
+    caller *c = arg;
+    pthread_barrier_wait(&start_line);
+    for (int i = 0; i < BIG_CALLS; i++) {
+        memset(big_got[c->index], 0xff, sizeof big_got[c->index]);
+        const dk_noise noise = {9, 8, 7};
+        if (dk_q_sample_randn(sched, big_t, BIG / 256, 256, big_x0, noise, NULL, big_got[c->index]) !=
+                DK_OK ||
+            dk_first_diff(big_got[c->index], big_want, BIG) != BIG)
+            c->wrong++;
+    }
+    return NULL;
+}
+
+static void check_concurrent_splits(void)
+{
+    dk_rand_fill(big_x0, BIG, 1.0);
+    for (size_t r = 0; r < BIG / 256; r++)
+        big_t[r] = (int32_t)(dk_rand_u64() % 1001);
+    const dk_noise noise = {9, 8, 7};
+    dk_set_num_threads(1);
+    dk_check(dk_q_sample_randn(sched, big_t, BIG / 256, 256, big_x0, noise, NULL, big_want) == DK_OK,
+             "one thread");
+    dk_set_num_threads(3);
+    pthread_t threads[CALLERS];
+    caller callers[CALLERS];
+    pthread_barrier_init(&start_line, NULL, CALLERS);
+    for (int i = 0; i < CALLERS; i++) {
+        callers[i] = (caller){.index = i};
+        if (pthread_create(&threads[i], NULL, big_run, &callers[i]) != 0)
+            abort();
+    }
+    for (int i = 0; i < CALLERS; i++)
+        pthread_join(threads[i], NULL);
+    pthread_barrier_destroy(&start_line);
+    for (int i = 0; i < CALLERS; i++)
+        dk_check(callers[i].wrong == 0, "caller %d: %d of %d calls failed or gave other bits", i,
+                 callers[i].wrong, BIG_CALLS);
+    dk_set_num_threads(0);
+    printf("test_threads: %d callers x %d calls of %u floats on a pool of 3, the bits of one thread\n",
+           CALLERS, BIG_CALLS, BIG);
+}
+
 int main(void)
 {
     dk_test_seed();
@@ -77,6 +137,7 @@ int main(void)
     const size_t n = sizeof xt / sizeof xt[0];
     dk_check(dk_first_diff(xt, single, n) == n, "threaded output differs from one thread's");
     printf("test_threads: %d threads all saw %s\n", THREADS, dk_isa_name(isa));
+    check_concurrent_splits();
     dk_schedule_destroy(sched);
     return dk_test_finish("test_threads");
 }
