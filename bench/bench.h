@@ -121,6 +121,11 @@ bool check_scalar_philox(); // the plain loop makes dk_randn's normals
 // Registers the paired benchmarks of the goals at one size (pairs.cc): all
 // of them, or only the training trade-off.
 void register_pairs(const Options &o, size_t bytes, double min_time, bool all);
+// Times the two Works in alternation (in turn first) and sets the counters
+// "ratio" (the median of time(subject) / time(reference)) and "pairs". Both
+// are made when the benchmark runs (they may share buffers).
+void run_pair(benchmark::State &state, const std::function<Work(std::string *)> &make_subject,
+              const std::function<Work(std::string *)> &make_reference);
 void register_threads(const Options &o, dk_isa isa, unsigned cpus);
 bool threads_differed(); // some split gave other bits than one call
 void release_batch();

@@ -75,7 +75,8 @@ double seconds_of(const Work &w)
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-// Both Works are made here, when the benchmark runs: they share g_buf.
+} // namespace
+
 void run_pair(benchmark::State &state, const std::function<Work(std::string *)> &make_subject,
               const std::function<Work(std::string *)> &make_reference)
 {
@@ -102,8 +103,6 @@ void run_pair(benchmark::State &state, const std::function<Work(std::string *)> 
     state.counters["ratio"] = k % 2 ? ratios[k / 2] : (ratios[k / 2 - 1] + ratios[k / 2]) / 2;
     state.counters["pairs"] = static_cast<double>(k);
 }
-
-} // namespace
 
 void register_pairs(const Options &o, size_t bytes, double min_time, bool all)
 {

@@ -307,11 +307,56 @@ std::vector<unsigned> thread_counts(unsigned cpus)
 
 bool threads_differed() { return g_threads_differ; }
 
+namespace
+{
+
+const char *name_of(Family f)
+{
+    for (const FamilyInfo &info : families)
+        if (info.family == f)
+            return info.name;
+    return "?";
+}
+
+// One call of the family (or split loop) over the batch at that thread count.
+Work family_work(Family f, dk_isa isa, unsigned threads, size_t bytes, std::string *why)
+{
+    if (!prepare_batch(bytes)) {
+        *why = "out of memory";
+        return {};
+    }
+    if (is_baseline(f))
+        return [f, threads] { baseline_threads(f, threads); };
+    return [f, isa, threads] {
+        dk_isa_select(isa);
+        dk_set_num_threads(static_cast<int>(threads));
+        run_family(f, g_batch.out);
+    };
+}
+
+} // namespace
+
 void register_threads(const Options &o, dk_isa isa, unsigned cpus)
 {
     const size_t threads_bytes = std::min(o.threads_bytes, o.max_bytes);
     if (threads_bytes < sizeof(float))
         return;
+    // The scaling goals at 2 threads, timed as pairs in alternation (as the
+    // single-thread goals are, bench/pairs.cc), after the table's rows have
+    // checked the bits: each noise call at 2 threads against itself at 1
+    // ("pair:threads_<call>:one_thread"), each memory-bound call against the
+    // triad split over 2 ("pair:threads_<call>:threads_triad"); named
+    // <isa>/2.
+    struct PairRow {
+        Family subject, reference;
+        unsigned reference_threads;
+        const char *name;
+    };
+    std::vector<PairRow> pairs;
+    for (const FamilyInfo &info : families)
+        if (!is_baseline(info.family) && cpus >= 2)
+            pairs.push_back({info.family, info.noise ? info.family : Family::triad, info.noise ? 1u : 2u,
+                             info.noise ? "one_thread" : "threads_triad"});
     for (const FamilyInfo &info : families)
         for (unsigned threads : thread_counts(cpus)) {
             const std::string name = std::string("threads_") + info.name + "/" +
@@ -322,6 +367,23 @@ void register_threads(const Options &o, dk_isa isa, unsigned cpus)
                 ->UseRealTime()          // the CPU time of a waiting thread says nothing
                 ->MinTime(kGoalMinTime); // the scaling goals read these
         }
+    for (const PairRow &p : pairs) {
+        const std::string name =
+            std::string("pair:threads_") + name_of(p.subject) + ":" + p.name + "/" + dk_isa_name(isa) + "/2";
+        benchmark::RegisterBenchmark(
+            name.c_str(),
+            [p, isa, threads_bytes](benchmark::State &state) {
+                run_pair(
+                    state,
+                    [&](std::string *why) { return family_work(p.subject, isa, 2, threads_bytes, why); },
+                    [&](std::string *why) {
+                        return family_work(p.reference, isa, p.reference_threads, threads_bytes, why);
+                    });
+                dk_set_num_threads(1);
+            })
+            ->UseRealTime()
+            ->MinTime(kGoalMinTime);
+    }
 }
 
 } // namespace dkb

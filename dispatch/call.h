@@ -123,12 +123,12 @@ void dk_kargs_next_row(const dk_call *c, dk_kargs *a);
 static inline dk_kernel_fn dk_kernel(const dk_call *c, dk_kernel_id id) { return c->kernels->fn[id]; }
 
 /* A call is split into tasks of at least this many elements, one per
- * thread; smaller calls stay on the calling thread. Measured on a Zen 4
- * (2 threads, pthreadpool's round trip about 2 us): q_sample gains from
- * 2 x 32768 elements in cache (7.5 -> 5.7 us), loses at 2 x 16384 (3.5 ->
- * 3.8); a noise kernel gains from 2 x 4096 (8.4 -> 6.5 us), loses at
- * 2 x 2048 (4.2 -> 4.5). */
-enum { DK_SPLIT_MIN = 32768, DK_SPLIT_MIN_NOISE = 4096 };
+ * thread; smaller calls stay on the calling thread. Measured on a Zen 4,
+ * 2 threads, one timestep, in cache: q_sample gains from 2 x 16384
+ * elements (3.5 -> 2.6 us), barely at 2 x 8192 (1.8 -> 1.7), loses below;
+ * q_sample_randn gains from 2 x 2048 (3.8 -> 2.8 us), barely at 2 x 1024
+ * (2.0 -> 1.9). */
+enum { DK_SPLIT_MIN = 16384, DK_SPLIT_MIN_NOISE = 2048 };
 /* Tests and the bench: another minimum for every call (0: the two above
  * again), so that small calls split too. Not for concurrent use with calls. */
 void dk_set_split_min(size_t elements);

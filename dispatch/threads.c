@@ -165,7 +165,12 @@ void dk_parallel(size_t tasks, void (*task)(void *ctx, size_t i), void *ctx)
         job.task = task, job.ctx = ctx;
         fegetenv(&job.env);
         tsan_release(&job);
-        pthreadpool_parallelize_1d(pool, run_task, &job, tasks, 0);
+        /* The workers sleep once the call is done instead of spinning for
+         * the next: a spinning worker holds a CPU that the caller's own
+         * threads (a model's forward pass, the triad in the bench) want
+         * right after; measured, it slowed a 2-thread loop run after a call
+         * to half its speed. */
+        pthreadpool_parallelize_1d(pool, run_task, &job, tasks, PTHREADPOOL_FLAG_YIELD_WORKERS);
         tsan_acquire(&job);
         atomic_fetch_add(&pooled_calls, 1);
     } else {

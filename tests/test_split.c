@@ -90,7 +90,7 @@ int main(void)
     for (size_t i = 0; i < api_spec_count; i++)
         for (size_t j = 0; j < sizeof small / sizeof small[0]; j++)
             check_shape(&api_specs[i], s, small[j][0], small[j][1], (int)small[j][2]);
-    /* The library's own minimums: 3 tasks without noise, 7 with. */
+    /* The library's own minimums: 7 tasks of them. */
     dk_set_split_min(0);
     for (size_t i = 0; i < api_spec_count; i++)
         check_shape(&api_specs[i], s, 29, 4099, 37);
