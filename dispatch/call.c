@@ -310,7 +310,8 @@ dk_status dk_call_do(dk_call *c, dk_run_fn run)
     /* Threads: one task per thread, each of at least `least` elements. */
     const size_t n = c->rows * c->dim, threads = dk_threads_wanted(), forced = atomic_load(&split_min);
     const size_t least = forced ? forced : c->noise ? DK_SPLIT_MIN_NOISE : DK_SPLIT_MIN;
-    size_t tasks = n / least < threads ? n / least : threads;
+    const size_t most = threads > 1 && !thresholded ? threads * DK_TASKS_PER_THREAD : threads;
+    size_t tasks = n / least < most ? n / least : most;
     if (c->whole_rows && tasks > c->rows)
         tasks = c->rows;
     dk_split sp = {c, run, tasks ? tasks : 1, 0};

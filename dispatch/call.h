@@ -129,6 +129,8 @@ static inline dk_kernel_fn dk_kernel(const dk_call *c, dk_kernel_id id) { return
  * q_sample_randn gains from 2 x 2048 (3.8 -> 2.8 us), barely at 2 x 1024
  * (2.0 -> 1.9). */
 enum { DK_SPLIT_MIN = 16384, DK_SPLIT_MIN_NOISE = 2048 };
+/* Tasks per thread (thresholded calls: one, each has its scratch). */
+enum { DK_TASKS_PER_THREAD = 8 };
 /* Tests and the bench: another minimum for every call (0: the two above
  * again), so that small calls split too. Not for concurrent use with calls. */
 void dk_set_split_min(size_t elements);

@@ -119,7 +119,8 @@ DK_API dk_status dk_isa_select(dk_isa isa);
  * environment variable DIFFKERN_NUM_THREADS (same meaning), else 0.
  * - The output bits never depend on the thread count: a call is split into
  *   ranges of whole 64-element pieces of the noise (whole rows where a row
- *   has a sum or a threshold), each computed as one call over it would be.
+ *   has a sum or a threshold), up to 8 per thread, each computed as one
+ *   call over it would be.
  * - Calls too small to gain (README.md, Threads) stay on the calling thread.
  * - The pool (libpthreadpool) is made at the first call that splits. If a
  *   call of another user thread is using it, a call runs on its own thread
