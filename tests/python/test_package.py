@@ -16,6 +16,7 @@ usage: PYTHONPATH=<build>/python python3 tests/python/test_package.py [<include/
 """
 import os
 import re
+import signal
 import sys
 import threading
 import time
@@ -257,6 +258,27 @@ class Threads(unittest.TestCase):
         for bad in (-1, 1025):
             with self.assertRaises(dk.ThreadsError):
                 dk.set_num_threads(bad)
+
+    @unittest.skipUnless(hasattr(os, "fork"), "no fork here")
+    def test_fork_after_split(self):
+        # What PyTorch's DataLoader does: the parent has used the pool, then
+        # forks; the child's split call must finish (an alarm turns a hang
+        # into a failure) with the parent's bits.
+        x = np.empty(1 << 18, np.float32)
+        dk.set_num_threads(2)
+        self.addCleanup(dk.set_num_threads, 0)
+        want = dk.randn((3, 4, 5), out=x).copy()
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                signal.alarm(20)
+                code = 0 if np.array_equal(dk.randn((3, 4, 5), out=np.empty_like(want)), want) else 1
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        self.assertTrue(os.WIFEXITED(status), f"the child died of signal {os.WTERMSIG(status)}")
+        self.assertEqual(os.WEXITSTATUS(status), 0, "the child's bits differ")
 
     def test_gil_released(self):
         # Kernels of tens of milliseconds on a thread; the main thread
