@@ -262,8 +262,9 @@ static void run_range(const dk_call *c, dk_run_fn run, size_t begin, size_t end)
 static _Atomic size_t split_min; /* 0: by the call's kind */
 void dk_set_split_min(size_t elements) { atomic_store(&split_min, elements); }
 
-/* A checked call cut into tasks, one per thread: task i takes the elements
- * [edge(i), edge(i + 1)), with its own slice of the scratch. */
+/* A checked call cut into tasks, which the pool's threads take in turn:
+ * task i takes the elements [edge(i), edge(i + 1)), with its own slice of
+ * the scratch. */
 typedef struct dk_split {
     const dk_call *c;
     dk_run_fn run;
@@ -307,8 +308,9 @@ dk_status dk_call_do(dk_call *c, dk_run_fn run)
     const int thresholded = c->opts_kind == DK_OPTS_STEP && c->opts->threshold_ratio > 0.0f;
     c->whole_rows = c->row_out_size != 0 || thresholded;
     c->stream = (uint64_t)c->rows * c->dim * sizeof(float) >= dk_stream_min();
-    /* Threads: one task per thread, each of at least `least` elements. */
-    const size_t n = c->rows * c->dim, threads = dk_threads_wanted(), forced = atomic_load(&split_min);
+    /* Threads: up to DK_TASKS_PER_THREAD tasks per thread, each of at least
+     * `least` elements. */
+    const size_t n = c->rows * c->dim, threads = (size_t)dk_num_threads(), forced = atomic_load(&split_min);
     const size_t least = forced ? forced : c->noise ? DK_SPLIT_MIN_NOISE : DK_SPLIT_MIN;
     const size_t most = threads > 1 && !thresholded ? threads * DK_TASKS_PER_THREAD : threads;
     size_t tasks = n / least < most ? n / least : most;

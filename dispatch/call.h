@@ -122,8 +122,8 @@ void dk_kargs_next_row(const dk_call *c, dk_kargs *a);
 /* A call's kernel: of the ISA active when it started. */
 static inline dk_kernel_fn dk_kernel(const dk_call *c, dk_kernel_id id) { return c->kernels->fn[id]; }
 
-/* A call is split into tasks of at least this many elements, one per
- * thread; smaller calls stay on the calling thread. Measured on a Zen 4,
+/* A call is split into tasks of at least this many elements; smaller calls
+ * stay on the calling thread. Measured on a Zen 4,
  * 2 threads, one timestep, in cache: q_sample gains from 2 x 16384
  * elements (3.5 -> 2.6 us), barely at 2 x 8192 (1.8 -> 1.7), loses below;
  * q_sample_randn gains from 2 x 2048 (3.8 -> 2.8 us), barely at 2 x 1024

@@ -99,8 +99,6 @@ dk_status dk_set_num_threads(int n)
     return DK_OK;
 }
 
-size_t dk_threads_wanted(void) { return (size_t)dk_num_threads(); }
-
 #if DK_HAVE_POOL
 
 /* The pool and its size, under pool_lock; NULL until a call splits. */
@@ -144,7 +142,7 @@ static void run_task(void *p, size_t i)
 
 void dk_parallel(size_t tasks, void (*task)(void *ctx, size_t i), void *ctx)
 {
-    const size_t want = dk_threads_wanted();
+    const size_t want = (size_t)dk_num_threads();
     int pooled = 0;
     if (tasks > 1 && want > 1) {
         pthread_once(&fork_once, register_fork_handlers);

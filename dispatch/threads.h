@@ -6,9 +6,6 @@
 
 #include <stddef.h>
 
-/* The threads a call may use now: dk_num_threads(), at least 1. */
-size_t dk_threads_wanted(void);
-
 /* Runs task(ctx, i) for every i in 0..tasks-1, each exactly once, and
  * returns when all are done: over the pool when tasks > 1 and it is free,
  * on the calling thread otherwise. Each task runs with the calling thread's
