@@ -25,7 +25,9 @@
 /* Independent Philox batches worked on together: one batch is a chain of
  * dependent multiplies, more keep the multipliers busy. Measured on the fused
  * q_sample over 16M floats: AVX2 is fastest with 3, AVX-512 with 2 (3 and 4
- * were no faster); the other builds keep 2. */
+ * were no faster; again on Zen 4 with today's multiply, 2026-11-23: 4, 5, 6
+ * and 3, 4 were slower, though Philox alone gains from them); the other
+ * builds keep 2. */
 #ifndef DK_BATCHES
 #if defined(DK_VEC_AVX2)
 #define DK_BATCHES 3
@@ -42,10 +44,13 @@
  * (vf_transpose4) leaves the normals in memory order. */
 #define DK_LANE_BLOCK(i) (DK_W < 4 ? 0 : ((i) % 4) * (DK_W / 4) + (i) / 4)
 
-/* The round keys of one seed, and the stream's half of the counter. */
+/* The round keys of one seed, and what the first round makes of the
+ * stream's half of the counter, the same in every block: the product of
+ * its low word and M1, and its high word xored with the key. */
 typedef struct philox_key {
     uint32_t k0[PHILOX_ROUNDS], k1[PHILOX_ROUNDS];
-    uint32_t stream_lo, stream_hi;
+    uint32_t first_hi, first_lo; /* hi and lo of stream_lo * M1 */
+    uint32_t first_x3k;          /* stream_hi ^ k1[0] */
 } philox_key;
 
 DK_INLINE philox_key philox_key_of(uint64_t seed, uint64_t stream)
@@ -58,8 +63,10 @@ DK_INLINE philox_key philox_key_of(uint64_t seed, uint64_t stream)
         k0 += PHILOX_W0;
         k1 += PHILOX_W1;
     }
-    k.stream_lo = (uint32_t)stream;
-    k.stream_hi = (uint32_t)(stream >> 32);
+    const uint64_t product = (uint64_t)(uint32_t)stream * PHILOX_M1;
+    k.first_hi = (uint32_t)(product >> 32);
+    k.first_lo = (uint32_t)product;
+    k.first_x3k = (uint32_t)(stream >> 32) ^ k.k1[0];
     return k;
 }
 
@@ -89,21 +96,27 @@ DK_INLINE void philox_counters(uint64_t first, vu *lo, vu *hi)
  * blocks are first_block + b * DK_W + DK_LANE_BLOCK(lane). */
 DK_INLINE void philox_chunk(const philox_key *k, uint64_t first_block, vu x[DK_BATCHES][4])
 {
-    for (int b = 0; b < DK_BATCHES; b++) {
-        philox_counters(first_block + (uint64_t)b * DK_W, &x[b][0], &x[b][1]);
-        x[b][2] = vu_set1(k->stream_lo);
-        x[b][3] = vu_set1(k->stream_hi);
-    }
     const vu m0 = vu_set1(PHILOX_M0), m1 = vu_set1(PHILOX_M1);
-    for (int r = 0; r < PHILOX_ROUNDS; r++) {
+    /* Round 0: the counter's words 2 and 3 (the stream) are the same in
+     * every lane, so their multiply is the key's. */
+    for (int b = 0; b < DK_BATCHES; b++) {
+        vu counter_lo, counter_hi, hi0, lo0;
+        philox_counters(first_block + (uint64_t)b * DK_W, &counter_lo, &counter_hi);
+        vu_mul_wide(counter_lo, m0, &hi0, &lo0);
+        x[b][0] = vu_xor(counter_hi, vu_set1(k->first_hi ^ k->k0[0]));
+        x[b][1] = vu_set1(k->first_lo);
+        x[b][2] = vu_xor(hi0, vu_set1(k->first_x3k));
+        x[b][3] = lo0;
+    }
+    for (int r = 1; r < PHILOX_ROUNDS; r++) {
         const vu k0 = vu_set1(k->k0[r]), k1 = vu_set1(k->k1[r]);
         for (int b = 0; b < DK_BATCHES; b++) {
             vu hi0, lo0, hi1, lo1;
             vu_mul_wide(x[b][0], m0, &hi0, &lo0);
             vu_mul_wide(x[b][2], m1, &hi1, &lo1);
-            x[b][0] = vu_xor(vu_xor(hi1, x[b][1]), k0);
+            x[b][0] = vu_xor(hi1, vu_xor(x[b][1], k0)); /* the key first: off the critical path */
             x[b][1] = lo1;
-            x[b][2] = vu_xor(vu_xor(hi0, x[b][3]), k1);
+            x[b][2] = vu_xor(hi0, vu_xor(x[b][3], k1));
             x[b][3] = lo0;
         }
     }
@@ -111,15 +124,16 @@ DK_INLINE void philox_chunk(const philox_key *k, uint64_t first_block, vu x[DK_B
 
 /* Box-Muller of one pair of words: u1 in (0, 1] (smallest 2^-32, which caps
  * the radius at sqrt(64 ln 2)), u2 in [0, 1). Products with powers of two
- * are exact; the add and each function round once. The functions are
- * SLEEF's, inline (sleef_u35.h: the bits of libsleef's on this domain). */
+ * are exact, so one fma gives u1 as the product and the add do. The angle
+ * 2 pi u2 goes to sincospif as the integer rb >> 8 of 2 u2 = (rb >> 8)
+ * 2^-23. The functions are SLEEF's, inline (sleef_u35.h: the bits of
+ * libsleef's on this domain). */
 DK_INLINE void box_muller(vu ra, vu rb, vf *n_cos, vf *n_sin)
 {
-    const vf u1 = vf_add(vf_mul(vf_of_i32(vu_shr1(ra)), vf_set1(0x1p-31f)), vf_set1(0x1p-32f));
-    const vf u2 = vf_mul(vf_of_i32(vu_shr8(rb)), vf_set1(0x1p-24f));
+    const vf u1 = vf_fma(vf_of_i32(vu_shr1(ra)), vf_set1(0x1p-31f), vf_set1(0x1p-32f));
     const vf radius = vf_sqrt(vf_mul(vf_set1(-2.0f), dk_logf_u35(u1)));
     vf s, c;
-    dk_sincospif_u35(vf_mul(vf_set1(2.0f), u2), &s, &c);
+    dk_sincospif_u35_k23(vu_shr8(rb), &s, &c);
     *n_cos = vf_mul(radius, c);
     *n_sin = vf_mul(radius, s);
 }

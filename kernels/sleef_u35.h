@@ -27,8 +27,8 @@
  * same values. */
 DK_INLINE vf dk_logf_u35(vf d)
 {
-    const vu e = vu_sub(vu_and(vu_shr23(vu_from_bits(vf_mul(d, vf_set1(1.0f / 0.75f)))), vu_set1(0xff)),
-                        vu_set1(0x7f));
+    /* d / 0.75 is positive: its bits shifted down are the biased exponent */
+    const vu e = vu_sub(vu_shr23(vu_from_bits(vf_mul(d, vf_set1(1.0f / 0.75f)))), vu_set1(0x7f));
     const vf m = vf_from_bits(vu_sub(vu_from_bits(d), vu_shl23(e))); /* ldexp(d, -e) */
     const vf x = vf_div(vf_sub(m, vf_set1(1.0f)), vf_add(vf_set1(1.0f), m));
     const vf x2 = vf_mul(x, x);
@@ -40,17 +40,23 @@ DK_INLINE vf dk_logf_u35(vf d)
     return vf_fma(x, t, vf_mul(vf_set1(0.693147180559945286226764f), vf_of_i32(e)));
 }
 
-/* sin(pi d) and cos(pi d) for d in [0, 2). SLEEF: q = trunc(4 d) rounded up
- * to even (its general form (q + ((q >> 31) ^ 1)) & ~1 is that for q >= 0),
+/* sin(pi d) and cos(pi d) for d = k 2^-23, k an integer in [0, 2^24): d in
+ * [0, 2) as the noise makes it. SLEEF: q = trunc(4 d) rounded up to even
+ * (its general form (q + ((q >> 31) ^ 1)) & ~1 is that for q >= 0),
  * s = 4 d - q in [-1, 1), two polynomials in s^2 for sin(pi s / 4) and
  * cos(pi s / 4), swapped where q & 2 and negated where q & 4 (sin) and
  * (q + 2) & 4 (cos): sign bits put in by xor. The constants go through a
- * double to a float, as SLEEF's vcast_vf_f of a double literal does. */
-DK_INLINE void dk_sincospif_u35(vf d, vf *sin_out, vf *cos_out)
+ * double to a float, as SLEEF's vcast_vf_f of a double literal does.
+ *
+ * Here q and s come from k in integers, the same values: 4 d = k 2^-21
+ * exactly, so with w = k + 2^21, q = (w >> 21) & ~1 and 4 d - q =
+ * (k - (w & ~(2^22 - 1))) 2^-21, exact as SLEEF's float subtraction is
+ * (an integer of at most 2^21 in magnitude); bits 22 and 23 of w are bits
+ * 1 and 2 of q, and bit 2 of q + 2 is their xor. */
+DK_INLINE void dk_sincospif_u35_k23(vu k, vf *sin_out, vf *cos_out)
 {
-    const vf u4 = vf_mul(d, vf_set1(4.0f));
-    const vu q = vu_and(vu_add(vu_of_f32_trunc(u4), vu_set1(1)), vu_set1(~1u));
-    const vf t = vf_sub(u4, vf_of_i32(q));
+    const vu w = vu_add(k, vu_set1(1u << 21));
+    const vf t = vf_mul(vf_of_i32(vu_sub(k, vu_and(w, vu_set1(~((1u << 22) - 1u))))), vf_set1(0x1p-21f));
     const vf s = vf_mul(t, t);
     vf u = vf_set1((float)-0.3600925265e-4);
     u = vf_fma(u, s, vf_set1((float)+0.2490088111e-2));
@@ -62,13 +68,12 @@ DK_INLINE void dk_sincospif_u35(vf d, vf *sin_out, vf *cos_out)
     u = vf_fma(u, s, vf_set1((float)+0.1585431583e-1));
     u = vf_fma(u, s, vf_set1((float)-0.3084251285e+0));
     const vf ry = vf_fma(u, s, vf_set1(1.0f));
-    const vu q2 = vu_and(q, vu_set1(2));
-    const vf x = vf_select_if_zero(q2, rx, ry), y = vf_select_if_zero(q2, ry, rx);
-    /* bit 2 of q, and of q + 2, moved to the sign bit */
-    const vu sign_x = vu_shl29(vu_and(q, vu_set1(4))),
-             sign_y = vu_shl29(vu_and(vu_add(q, vu_set1(2)), vu_set1(4)));
-    *sin_out = vf_from_bits(vu_xor(vu_from_bits(x), sign_x));
-    *cos_out = vf_from_bits(vu_xor(vu_from_bits(y), sign_y));
+    /* bit 2 of q in the sign bit, bit 1 of q in the sign bit */
+    const vu q4 = vu_shl8(w), q2 = vu_add(q4, q4);
+    const vf x = vf_select_if_sign(q2, ry, rx), y = vf_select_if_sign(q2, rx, ry);
+    const vu sign = vu_set1(0x80000000u);
+    *sin_out = vf_from_bits(vu_xor(vu_from_bits(x), vu_and(q4, sign)));
+    *cos_out = vf_from_bits(vu_xor(vu_from_bits(y), vu_and(vu_xor(q4, q2), sign)));
 }
 
 #endif /* DK_SLEEF_U35_H */

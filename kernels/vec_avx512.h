@@ -82,16 +82,14 @@ DK_INLINE vu vu_add(vu a, vu b) { return _mm512_add_epi32(a, b); }
 DK_INLINE vu vu_xor(vu a, vu b) { return _mm512_xor_si512(a, b); }
 DK_INLINE vu vu_shr1(vu a) { return _mm512_srli_epi32(a, 1); }
 DK_INLINE vu vu_shr8(vu a) { return _mm512_srli_epi32(a, 8); }
-/* a * m as 64-bit products, m broadcast: vpmuludq on the even lanes and on
- * the odd lanes shifted down, then one two-source permute gathers the high
- * halves and one the low halves (fewer ops than shifts and blends). */
+/* a * m as 64-bit products, m broadcast: the high halves from vpmuludq on
+ * the even lanes and on the odd lanes shifted down, merged by one masked
+ * shuffle; the low halves from one vpmulld. */
 DK_INLINE void vu_mul_wide(vu a, vu m, vu *hi, vu *lo)
 {
     const __m512i even = _mm512_mul_epu32(a, m), odd = _mm512_mul_epu32(_mm512_srli_epi64(a, 32), m);
-    const __m512i lo_idx = _mm512_setr_epi32(0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30);
-    const __m512i hi_idx = _mm512_setr_epi32(1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31);
-    *lo = _mm512_permutex2var_epi32(even, lo_idx, odd);
-    *hi = _mm512_permutex2var_epi32(even, hi_idx, odd);
+    *lo = _mm512_mullo_epi32(a, m);
+    *hi = _mm512_mask_shuffle_epi32(odd, 0x5555, even, _MM_PERM_DDBB);
 }
 DK_INLINE vf vf_of_i32(vu a) { return _mm512_cvtepi32_ps(a); }
 DK_INLINE vf vf_from_bits(vu a) { return _mm512_castsi512_ps(a); }
@@ -101,11 +99,10 @@ DK_INLINE vu vu_and(vu a, vu b) { return _mm512_and_si512(a, b); }
 DK_INLINE vu vu_sub(vu a, vu b) { return _mm512_sub_epi32(a, b); }
 DK_INLINE vu vu_shr23(vu a) { return _mm512_srli_epi32(a, 23); }
 DK_INLINE vu vu_shl23(vu a) { return _mm512_slli_epi32(a, 23); }
-DK_INLINE vu vu_shl29(vu a) { return _mm512_slli_epi32(a, 29); }
-DK_INLINE vu vu_of_f32_trunc(vf a) { return _mm512_cvttps_epi32(a); }
-DK_INLINE vf vf_select_if_zero(vu m, vf a, vf b)
+DK_INLINE vu vu_shl8(vu a) { return _mm512_slli_epi32(a, 8); }
+DK_INLINE vf vf_select_if_sign(vu m, vf a, vf b)
 {
-    return _mm512_mask_blend_ps(_mm512_test_epi32_mask(m, m), a, b);
+    return _mm512_mask_blend_ps(_mm512_test_epi32_mask(m, _mm512_set1_epi32((int)0x80000000u)), b, a);
 }
 /* A 4x4 transpose inside each 128-bit quarter; the lane order of the Philox
  * counters (DK_LANE_BLOCK) makes the result memory order. */

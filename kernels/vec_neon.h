@@ -100,9 +100,11 @@ DK_INLINE vu vu_and(vu a, vu b) { return vandq_u32(a, b); }
 DK_INLINE vu vu_sub(vu a, vu b) { return vsubq_u32(a, b); }
 DK_INLINE vu vu_shr23(vu a) { return vshrq_n_u32(a, 23); }
 DK_INLINE vu vu_shl23(vu a) { return vshlq_n_u32(a, 23); }
-DK_INLINE vu vu_shl29(vu a) { return vshlq_n_u32(a, 29); }
-DK_INLINE vu vu_of_f32_trunc(vf a) { return vreinterpretq_u32_s32(vcvtq_s32_f32(a)); }
-DK_INLINE vf vf_select_if_zero(vu m, vf a, vf b) { return vbslq_f32(vceqzq_u32(m), a, b); }
+DK_INLINE vu vu_shl8(vu a) { return vshlq_n_u32(a, 8); }
+DK_INLINE vf vf_select_if_sign(vu m, vf a, vf b)
+{
+    return vbslq_f32(vcltzq_s32(vreinterpretq_s32_u32(m)), a, b);
+}
 DK_INLINE void vf_transpose4(vf *a, vf *b, vf *c, vf *d)
 {
     const float32x4x2_t ab = vtrnq_f32(*a, *b), cd = vtrnq_f32(*c, *d);

@@ -92,9 +92,8 @@ DK_INLINE vu vu_and(vu a, vu b) { return a & b; }
 DK_INLINE vu vu_sub(vu a, vu b) { return a - b; }
 DK_INLINE vu vu_shr23(vu a) { return a >> 23; }
 DK_INLINE vu vu_shl23(vu a) { return a << 23; }
-DK_INLINE vu vu_shl29(vu a) { return a << 29; }
-DK_INLINE vu vu_of_f32_trunc(vf a) { return (vu)(int32_t)a; } /* |a| < 2^31 */
-DK_INLINE vf vf_select_if_zero(vu m, vf a, vf b) { return m == 0 ? a : b; }
+DK_INLINE vu vu_shl8(vu a) { return a << 8; }
+DK_INLINE vf vf_select_if_sign(vu m, vf a, vf b) { return m >> 31 ? a : b; }
 /* One block per "vector": its four normals are already in memory order. */
 DK_INLINE void vf_transpose4(vf *a, vf *b, vf *c, vf *d) { (void)a, (void)b, (void)c, (void)d; }
 #if DK_SCALAR_FUSED

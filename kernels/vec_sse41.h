@@ -98,12 +98,8 @@ DK_INLINE vu vu_and(vu a, vu b) { return _mm_and_si128(a, b); }
 DK_INLINE vu vu_sub(vu a, vu b) { return _mm_sub_epi32(a, b); }
 DK_INLINE vu vu_shr23(vu a) { return _mm_srli_epi32(a, 23); }
 DK_INLINE vu vu_shl23(vu a) { return _mm_slli_epi32(a, 23); }
-DK_INLINE vu vu_shl29(vu a) { return _mm_slli_epi32(a, 29); }
-DK_INLINE vu vu_of_f32_trunc(vf a) { return _mm_cvttps_epi32(a); }
-DK_INLINE vf vf_select_if_zero(vu m, vf a, vf b)
-{
-    return _mm_blendv_ps(b, a, _mm_castsi128_ps(_mm_cmpeq_epi32(m, _mm_setzero_si128())));
-}
+DK_INLINE vu vu_shl8(vu a) { return _mm_slli_epi32(a, 8); }
+DK_INLINE vf vf_select_if_sign(vu m, vf a, vf b) { return _mm_blendv_ps(b, a, _mm_castsi128_ps(m)); }
 DK_INLINE void vf_transpose4(vf *a, vf *b, vf *c, vf *d) { _MM_TRANSPOSE4_PS(*a, *b, *c, *d); }
 DK_INLINE vf vf_logf_u35_sleef(vf a) { return Sleef_logf4_u35sse4(a); }
 DK_INLINE void vf_sincospif_u35_sleef(vf a, vf *s, vf *c)

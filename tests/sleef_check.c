@@ -24,7 +24,7 @@ size_t DK_SLEEF_CHECK(int which, uint32_t first, uint32_t last, uint32_t step, u
 {
     size_t bad = 0;
     float in[DK_W], got[2][DK_W], want[2][DK_W];
-    uint32_t index[DK_W];
+    uint32_t index[DK_W], index_or_valid[DK_W]; /* sincospif: the integer k of k 2^-23 */
     uint64_t k = first;
     while (k <= last) {
         int lanes = 0;
@@ -32,7 +32,9 @@ size_t DK_SLEEF_CHECK(int which, uint32_t first, uint32_t last, uint32_t step, u
             index[lanes] = (uint32_t)k;
             in[lanes] = input_of(which, (uint32_t)k);
         }
-        for (int i = lanes; i < DK_W; i++) /* the tail: a valid input */
+        for (int i = 0; i < DK_W; i++) /* the tail: a valid input */
+            index_or_valid[i] = i < lanes ? index[i] : 1u << 22;
+        for (int i = lanes; i < DK_W; i++)
             in[i] = 0.5f;
         const vf x = vf_loadu(in);
         if (which == DK_CHECK_LOGF) {
@@ -40,7 +42,7 @@ size_t DK_SLEEF_CHECK(int which, uint32_t first, uint32_t last, uint32_t step, u
             vf_storeu(want[0], vf_logf_u35_sleef(x));
         } else {
             vf s, c, ws, wc;
-            dk_sincospif_u35(x, &s, &c);
+            dk_sincospif_u35_k23(vu_loadu(index_or_valid), &s, &c);
             vf_sincospif_u35_sleef(x, &ws, &wc);
             vf_storeu(got[0], s), vf_storeu(got[1], c);
             vf_storeu(want[0], ws), vf_storeu(want[1], wc);
