@@ -25,9 +25,9 @@
 /* Independent Philox batches worked on together: one batch is a chain of
  * dependent multiplies, more keep the multipliers busy. Measured on the fused
  * q_sample over 16M floats: AVX2 is fastest with 3, AVX-512 with 2 (3 and 4
- * were no faster; again on Zen 4 with today's multiply, 2026-11-23: 4, 5, 6
- * and 3, 4 were slower, though Philox alone gains from them); the other
- * builds keep 2. */
+ * were no faster; measured again on Zen 4 with today's multiply, 2026-11-23:
+ * AVX2 4, 5 and 6 and AVX-512 3 and 4 were no faster or slower, though
+ * Philox alone gains from them); the other builds keep 2. */
 #ifndef DK_BATCHES
 #if defined(DK_VEC_AVX2)
 #define DK_BATCHES 3

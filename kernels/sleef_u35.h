@@ -1,6 +1,7 @@
 /* SLEEF's 3.5-ulp logf and sincospif, inline, on the noise spec's domain
  * only: the same sequence of float operations as SLEEF 3.5.1's xlogf and
- * xsincospif_u35 (src/libm/sleefsimdsp.c, Boost Software License 1.0), so
+ * xsincospif_u35 (src/libm/sleefsimdsp.c, Boost Software License 1.0), or
+ * integer operations that give the same values where SLEEF's are exact, so
  * the same bits, written once over the vector layer. SLEEF's fused builds
  * (purecfma, avx2, avx512f, advsimd) use an FMA where it writes vmla, its
  * plain builds (purec, sse4) a product and a sum: vf_fma is exactly that in
@@ -68,7 +69,7 @@ DK_INLINE void dk_sincospif_u35_k23(vu k, vf *sin_out, vf *cos_out)
     u = vf_fma(u, s, vf_set1((float)+0.1585431583e-1));
     u = vf_fma(u, s, vf_set1((float)-0.3084251285e+0));
     const vf ry = vf_fma(u, s, vf_set1(1.0f));
-    /* bit 2 of q in the sign bit, bit 1 of q in the sign bit */
+    /* q4: bit 2 of q (bit 23 of w) in the sign bit; q2: bit 1 (bit 22) */
     const vu q4 = vu_shl8(w), q2 = vu_add(q4, q4);
     const vf x = vf_select_if_sign(q2, ry, rx), y = vf_select_if_sign(q2, rx, ry);
     const vu sign = vu_set1(0x80000000u);

@@ -32,7 +32,7 @@ size_t DK_SLEEF_CHECK(int which, uint32_t first, uint32_t last, uint32_t step, u
             index[lanes] = (uint32_t)k;
             in[lanes] = input_of(which, (uint32_t)k);
         }
-        for (int i = 0; i < DK_W; i++) /* the tail: a valid input */
+        for (int i = 0; i < DK_W; i++) /* the tail: a valid input, 0.5 = 2^22 2^-23 */
             index_or_valid[i] = i < lanes ? index[i] : 1u << 22;
         for (int i = lanes; i < DK_W; i++)
             in[i] = 0.5f;
