@@ -23,17 +23,14 @@
 #define PHILOX_ROUNDS 10
 
 /* Independent Philox batches worked on together: one batch is a chain of
- * dependent multiplies, more keep the multipliers busy. Measured on the fused
- * q_sample over 16M floats: AVX2 is fastest with 3, AVX-512 with 2 (3 and 4
- * were no faster; measured again on Zen 4 with today's multiply, 2026-11-23:
- * AVX2 4, 5 and 6 and AVX-512 3 and 4 were no faster or slower, though
- * Philox alone gains from them); the other builds keep 2. */
+ * dependent multiplies, more keep the multipliers busy. Two on every build.
+ * AVX2 had 3 until 2026-11-23; with today's multiply (vpmulld for the low
+ * halves) two were as fast in cache and faster at 16M floats per array on
+ * Zen 4: q_sample_randn 0.87 to 0.92 of the time in five paired runs,
+ * randn 0.98, p_step_randn and loss_randn 0.94 to 1.05. AVX-512 with 3 or
+ * 4 was no faster; Philox alone gains from more, the fused kernels do not. */
 #ifndef DK_BATCHES
-#if defined(DK_VEC_AVX2)
-#define DK_BATCHES 3
-#else
 #define DK_BATCHES 2
-#endif
 #endif
 #define DK_CHUNK_BLOCKS (DK_BATCHES * DK_W)   /* Philox blocks per chunk */
 #define DK_CHUNK        (4 * DK_CHUNK_BLOCKS) /* normals per chunk */
