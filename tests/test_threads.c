@@ -23,6 +23,22 @@ static float x0[THREADS * ROWS_PER_THREAD * DIM], eps[THREADS * ROWS_PER_THREAD 
 static float xt[THREADS * ROWS_PER_THREAD * DIM];
 static int32_t t[THREADS * ROWS_PER_THREAD];
 
+/* Runs fn on n threads, the i-th given (char *)args + i * size, all
+ * released together at start_line, and joins them. */
+static void run_at_once(int n, void *(*fn)(void *), void *args, size_t size)
+{
+    pthread_t threads[THREADS]; /* the most threads of any caller */
+    if (n > THREADS)
+        abort();
+    pthread_barrier_init(&start_line, NULL, (unsigned)n);
+    for (int i = 0; i < n; i++)
+        if (pthread_create(&threads[i], NULL, fn, (char *)args + (size_t)i * size) != 0)
+            abort();
+    for (int i = 0; i < n; i++)
+        pthread_join(threads[i], NULL);
+    pthread_barrier_destroy(&start_line);
+}
+
 typedef struct worker {
     int index;
     dk_isa seen;
@@ -83,17 +99,10 @@ static void check_concurrent_splits(void)
     dk_check(dk_q_sample_randn(sched, big_t, BIG / 256, 256, big_x0, noise, NULL, big_want) == DK_OK,
              "one thread");
     dk_set_num_threads(3);
-    pthread_t threads[CALLERS];
     caller callers[CALLERS];
-    pthread_barrier_init(&start_line, NULL, CALLERS);
-    for (int i = 0; i < CALLERS; i++) {
-        callers[i] = (caller){.index = i};
-        if (pthread_create(&threads[i], NULL, big_run, &callers[i]) != 0)
-            abort();
-    }
     for (int i = 0; i < CALLERS; i++)
-        pthread_join(threads[i], NULL);
-    pthread_barrier_destroy(&start_line);
+        callers[i] = (caller){.index = i};
+    run_at_once(CALLERS, big_run, callers, sizeof callers[0]);
     for (int i = 0; i < CALLERS; i++)
         dk_check(callers[i].wrong == 0, "caller %d: %d of %d calls failed or gave other bits", i,
                  callers[i].wrong, BIG_CALLS);
@@ -114,17 +123,10 @@ int main(void)
     for (size_t r = 0; r < sizeof t / sizeof t[0]; r++)
         t[r] = (int32_t)(dk_rand_u64() % 1001);
 
-    pthread_t threads[THREADS];
     worker workers[THREADS];
-    pthread_barrier_init(&start_line, NULL, THREADS);
-    for (int i = 0; i < THREADS; i++) {
-        workers[i] = (worker){.index = i};
-        if (pthread_create(&threads[i], NULL, run, &workers[i]) != 0)
-            return 1;
-    }
     for (int i = 0; i < THREADS; i++)
-        pthread_join(threads[i], NULL);
-    pthread_barrier_destroy(&start_line);
+        workers[i] = (worker){.index = i};
+    run_at_once(THREADS, run, workers, sizeof workers[0]);
 
     const dk_isa isa = dk_isa_active();
     for (int i = 0; i < THREADS; i++) {
