@@ -51,7 +51,12 @@ static void step_piece(const dk_call *c, const dk_kargs *a, int32_t t, int32_t t
 
 /* A thresholded run: each row its own threshold, the rows in groups
  * (threshold.h): the |x0| of the group's rows, each packed with the bracket
- * the row before left (x0_abs), then their thresholds, then their steps. */
+ * the row before left (x0_abs), then their thresholds, then their steps.
+ * The run's first row has no bracket before it: its threshold is found as
+ * soon as its |x0| is, and the rest of its group is packed with the bracket
+ * it leaves. Packed with none, every row of a call's first group paid for a
+ * sample and a second pass (pack_within), and a call of a few rows, as most
+ * sampling calls are, is only that group. */
 static void threshold_run(const dk_call *c, const dk_kargs *a, int32_t t, int32_t t_prev, size_t n)
 {
     const step_kind *kind = c->ctx;
@@ -63,8 +68,10 @@ static void threshold_run(const dk_call *c, const dk_kargs *a, int32_t t, int32_
     dk_kargs x0 = {.c = dk_step_coefs_of(c->s, kind->sampler, t, t_prev, o, &any, &x0_form, &mode)};
     dk_bracket next = {INFINITY, INFINITY, {0}}, brackets[DK_GROUP_MAX];
     double s[DK_GROUP_MAX];
+    const dk_kernel_fn pack_within = dk_kernel(c, DK_KERNEL_pack_within);
     for (size_t first = 0; first < n; first += group * dim) {
         const size_t rows = (n - first) / dim < group ? (n - first) / dim : group;
+        size_t found = 0; /* the rows whose threshold is known */
         for (size_t r = 0; r < rows; r++) {
             const size_t at = first + r * dim;
             for (int i = 0; i < 3; i++)
@@ -75,10 +82,16 @@ static void threshold_run(const dk_call *c, const dk_kargs *a, int32_t t, int32_
             x0.c.lo = next.lo, x0.c.hi = next.hi;
             x0.counts = brackets[r].counts;
             dk_kernel(c, DK_KERNEL_x0_abs)(dim, &x0);
+            if (first == 0 && r == 0) {
+                s[0] = dk_threshold_of(abs_rows, candidates, dim, o->threshold_ratio, o->threshold_max,
+                                       &brackets[0], pack_within);
+                next = brackets[0];
+                found = 1;
+            }
         }
-        for (size_t r = 0; r < rows; r++) {
+        for (size_t r = found; r < rows; r++) {
             s[r] = dk_threshold_of(abs_rows + r * dim, candidates + r * dim, dim, o->threshold_ratio,
-                                   o->threshold_max, &brackets[r], dk_kernel(c, DK_KERNEL_pack_within));
+                                   o->threshold_max, &brackets[r], pack_within);
             next = brackets[r];
         }
         for (size_t r = 0; r < rows; r++)
