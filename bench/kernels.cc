@@ -6,7 +6,8 @@
 // A kernel that can stream its output (DK_STREAMS) stores as the library
 // would at that size (dk_set_stream_min's default for the ISA), and once
 // more as "<kernel>+nt" with its stores always non-temporal: the two cross
-// where the default should be.
+// where the default should be. Likewise a kernel that prefetches its inputs
+// in calls past the caches (DK_PREFETCHES), as "<kernel>+pf".
 // The arguments are those of a DDPM step at t = 500 of the bench's schedule:
 // fixed_small sigma, v prediction with x0_hat clipped to [-1, 1], step_x0 in
 // its longest mode (every term), guidance scale 7.5; noise (42, 7) from
@@ -29,8 +30,8 @@ struct KernelCase {
     dk_kernel_desc d;
     unsigned absent; // the optional arrays left out, bits as dk_kernel_desc.optional
     std::string name;
-    int arrays;             // read or written: what bytes_per_second counts
-    bool always_nt = false; // "+nt": streamed at every size
+    int arrays;              // read or written: what bytes_per_second counts
+    bool always_far = false; // "+nt", "+pf": in the form of calls past the caches at every size
 };
 
 // Every kernel with each subset of its optional arrays left out: the name
@@ -56,9 +57,9 @@ std::vector<KernelCase> kernel_cases()
                     --c.arrays;
                 }
             cases.push_back(c);
-            if ((c.d.uses & DK_STREAMS) && absent == 0) {
-                c.name += "+nt";
-                c.always_nt = true;
+            if ((c.d.uses & (DK_STREAMS | DK_PREFETCHES)) && absent == 0) {
+                c.name += c.d.uses & DK_STREAMS ? "+nt" : "+pf";
+                c.always_far = true;
                 cases.push_back(c);
             }
         }
@@ -100,7 +101,7 @@ Work case_work(const KernelCase &c, dk_isa isa, size_t bytes, std::string *why)
     a.noise = g_noise;
     a.counts = call->counts;
     a.sum = &call->sum;
-    a.stream = (c.d.uses & DK_STREAMS) && (c.always_nt || bytes >= dk_stream_min_of(isa));
+    a.stream = (c.d.uses & (DK_STREAMS | DK_PREFETCHES)) && (c.always_far || bytes >= dk_stream_min_of(isa));
     for (int i = 0; i < c.d.inputs; ++i)
         a.in[i] = c.absent >> i & 1 ? nullptr : g_buf.in[i];
     for (int j = 0; j < c.d.outputs; ++j)

@@ -65,7 +65,8 @@ static void threshold_run(const dk_call *c, const dk_kargs *a, int32_t t, int32_
     float *abs_rows = c->scratch, *candidates = c->scratch + group * dim;
     const double any = 1.0; /* the x0 map does not depend on the threshold */
     int x0_form, mode;
-    dk_kargs x0 = {.c = dk_step_coefs_of(c->s, kind->sampler, t, t_prev, o, &any, &x0_form, &mode)};
+    dk_kargs x0 = {.c = dk_step_coefs_of(c->s, kind->sampler, t, t_prev, o, &any, &x0_form, &mode),
+                   .stream = a->stream};
     dk_bracket next = {INFINITY, INFINITY, {0}}, brackets[DK_GROUP_MAX];
     double s[DK_GROUP_MAX];
     const dk_kernel_fn pack_within = dk_kernel(c, DK_KERNEL_pack_within);

@@ -138,7 +138,9 @@ DK_API dk_status dk_set_num_threads(int n);
  * in the cache, and slower for a caller that reads the output right after:
  * raise it (SIZE_MAX: never stream) when the next pass reads it from cache.
  * 0 restores the default, measured per ISA (README.md, Streaming stores).
- * The output bits are the same either way. Applies to the whole process. */
+ * From the same size a thresholded step prefetches x and m in its first
+ * pass. The output bits are the same either way. Applies to the whole
+ * process. */
 DK_API void dk_set_stream_min(size_t bytes);
 /* The size from which the active ISA streams now (SIZE_MAX: never). */
 DK_API size_t dk_stream_min(void);

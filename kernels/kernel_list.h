@@ -16,7 +16,8 @@
  *           DK_WRITES_SUM: *a->sum receives the call's row sum (its n
  *           elements are the columns of one row: sum_math.h);
  *           DK_STREAMS: a->stream set stores out[0] with non-temporal
- *           stores (memory-bound kernels whose output is not read soon).
+ *           stores (memory-bound kernels whose output is not read soon);
+ *           DK_PREFETCHES: a->stream set prefetches the inputs ahead.
  * Every kernel is void f(size_t n, const dk_kargs *a) over n elements of each
  * array; kernels.h gives the operation sequences. Tests and bench read the
  * row through dk_kernel_describe(). No include guard: this file is included
@@ -38,7 +39,7 @@ DK_KERNEL(step_x0, "x m u? z? -> x_prev", DK_USES_CLIP | DK_STREAMS | DK_MODES(2
 
 /* |x0| of a row, for its thresholding quantile: a = |fma(kx, x, km * m')|;
  * packed and counts: those of pack_within on a, in the same pass. */
-DK_KERNEL(x0_abs, "x m u? -> a packed", DK_USES_CLIP | DK_WRITES_COUNTS)
+DK_KERNEL(x0_abs, "x m u? -> a packed", DK_USES_CLIP | DK_WRITES_COUNTS | DK_PREFETCHES)
 
 /* The values of a within [lo, hi] (never NaN), in order: the candidates of
  * the quantile. No arithmetic. counts: the values below lo, within [lo, hi],

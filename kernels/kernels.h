@@ -43,7 +43,9 @@ typedef struct dk_kargs {
     dk_noise noise; /* element i of the call uses index noise.offset + i */
     size_t *counts; /* DK_WRITES_COUNTS kernels: DK_MAX_COUNTS counts of the call */
     double *sum;    /* DK_WRITES_SUM kernels: the row sum of the call (sum_math.h) */
-    int stream;     /* DK_STREAMS kernels: 1 stores out[0] bypassing the caches (the same bits) */
+    int stream;     /* 1: the call's arrays are past the caches (dk_stream_min). DK_STREAMS kernels
+                       then store out[0] bypassing the caches, DK_PREFETCHES kernels prefetch their
+                       inputs; the same bits either way */
     /* Dispatch only, never read by a kernel: the normals of the run's
      * indices, made ahead for many short runs at once (call.h), or NULL. */
     const float *z_ahead;
@@ -58,7 +60,8 @@ enum {
     DK_WRITES_WORDS = 1u << 2,
     DK_WRITES_COUNTS = 1u << 3, /* a->counts */
     DK_WRITES_SUM = 1u << 4,    /* *a->sum */
-    DK_STREAMS = 1u << 5,       /* a->stream */
+    DK_STREAMS = 1u << 5,       /* a->stream: non-temporal stores */
+    DK_PREFETCHES = 1u << 6,    /* a->stream: software prefetches */
 };
 /* The values out[k] of a call defines: all n, except the packed output (the
  * last) of a DK_WRITES_COUNTS kernel, which defines its first counts[1];

@@ -170,6 +170,13 @@ DK_INLINE void prefetch_chunk(const float *p, int for_write)
     }
 }
 
+/* Prefetches the cache line DK_PREFETCH_FLOATS floats ahead of p, for
+ * reading. */
+DK_INLINE void prefetch_line(const float *p)
+{
+    __builtin_prefetch((const void *)((uintptr_t)p + DK_PREFETCH_FLOATS * sizeof(float)), 0);
+}
+
 /* Runs BLOCK(at, part, z, ...) over n floats whose normals start at element
  * index e0: z holds the normals for floats at .. at + DK_W - 1 (the first
  * part of them when part > 0, as in DK_FOR_BLOCKS). Whole chunks that start

@@ -305,7 +305,9 @@ static void check_kernel(dk_kernel_id id)
                             len += snprintf(c.label + len, sizeof c.label - (size_t)len, " no %s",
                                             k < DK_MAX_IN ? c.d.in_names[k] : c.d.out_names[k - DK_MAX_IN]);
                     compare_all_layouts(&c);
-                    if (u & DK_STREAMS) { /* non-temporal stores: the head to alignment, the tail */
+                    /* the form of calls past the caches: non-temporal stores (the
+                     * head to alignment, the tail), prefetches */
+                    if (u & (DK_STREAMS | DK_PREFETCHES)) {
                         c.args.stream = 1;
                         const int at = len;
                         len += snprintf(c.label + len, sizeof c.label - (size_t)len, " streamed");
