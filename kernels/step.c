@@ -10,10 +10,23 @@
 
 /* ---- with z read from memory (or none) ---- */
 
+/* How far ahead the streamed steps that read four arrays (guidance and z)
+ * prefetch them, by ISA (vec_*.h); 0: not at all. */
+#ifndef DK_STEP_PREFETCH_FLOATS
+#define DK_STEP_PREFETCH_FLOATS 0
+#endif
+
 DK_INLINE void step_block(size_t at, size_t part, const step_consts *k, int x0_form, int mode, int guide,
                           int noisy, const float *x, const float *m, const float *u, const float *z,
                           float *out)
 {
+    if (DK_STEP_PREFETCH_FLOATS && guide && noisy && part == DK_STREAMED && (DK_W >= 16 || at % 16 == 0)) {
+        const uintptr_t ahead = DK_STEP_PREFETCH_FLOATS * sizeof(float); /* integers: may pass the end */
+        __builtin_prefetch((const void *)((uintptr_t)(x + at) + ahead), 0);
+        __builtin_prefetch((const void *)((uintptr_t)(m + at) + ahead), 0);
+        __builtin_prefetch((const void *)((uintptr_t)(u + at) + ahead), 0);
+        __builtin_prefetch((const void *)((uintptr_t)(z + at) + ahead), 0);
+    }
     const vf vx = vf_load_block(x + at, part), vm = vf_load_block(m + at, part);
     const vf vu = guide ? vf_load_block(u + at, part) : vm;
     vf r = step_mean(k, x0_form, mode, guide, vx, vm, vu);
