@@ -318,12 +318,14 @@ dk_status dk_call_do(dk_call *c, dk_run_fn run)
         tasks = c->rows;
     dk_split sp = {c, run, tasks ? tasks : 1, 0};
     /* The one allocation a call may make: for thresholding, |x0| and the
-     * quantile's candidates of a group of rows (threshold.h), per task. */
+     * quantile's candidates of a group of rows (threshold.h), per task; a
+     * group of no more rows than a task has. */
     if (thresholded) {
-        const size_t group = dk_threshold_group(c->dim);
-        if (c->dim > SIZE_MAX / (2 * sizeof(float)) / group / sp.tasks)
+        const size_t group = dk_threshold_group(c->dim), task_rows = (c->rows + sp.tasks - 1) / sp.tasks;
+        c->group_rows = group < task_rows ? group : task_rows;
+        if (c->dim > SIZE_MAX / (2 * sizeof(float)) / c->group_rows / sp.tasks)
             return DK_ERR_OUT_OF_MEMORY;
-        sp.scratch_floats = 2 * group * c->dim;
+        sp.scratch_floats = 2 * c->group_rows * c->dim;
         if (!(c->scratch = malloc(sp.tasks * sp.scratch_floats * sizeof(float))))
             return DK_ERR_OUT_OF_MEMORY;
     }

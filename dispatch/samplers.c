@@ -61,7 +61,7 @@ static void threshold_run(const dk_call *c, const dk_kargs *a, int32_t t, int32_
 {
     const step_kind *kind = c->ctx;
     const dk_step_opts *o = c->opts;
-    const size_t dim = c->dim, group = dk_threshold_group(dim);
+    const size_t dim = c->dim, group = c->group_rows;
     float *abs_rows = c->scratch, *candidates = c->scratch + group * dim;
     const double any = 1.0; /* the x0 map does not depend on the threshold */
     int x0_form, mode;

@@ -37,7 +37,9 @@ double dk_threshold_of(float *a, float *work, size_t n, double ratio, double max
  * long keep the memory busy (measured on a Zen 4 at 64 MiB per array: a
  * thresholded step takes 1.9x the time of the step without it in groups of
  * 1 MiB, 2.3x in groups of 128 KiB, 2.4x row by row). The scratch is
- * 2 dk_threshold_group(dim) dim floats, |x0| and candidates. */
+ * 2 dim floats per row of a group, |x0| and candidates; a call's groups
+ * have at most dk_threshold_group(dim) rows, and no more than a task of
+ * the call has (dispatch/call.c). */
 #define DK_GROUP_MAX 64
 size_t dk_threshold_group(size_t dim);
 

@@ -210,8 +210,9 @@ typedef struct dk_step_opts {
                               x0_hat (diffusers' use_clipped_model_output) */
     float threshold_ratio; /* in (0, 1): dynamic thresholding (Saharia et al. 2022) at this quantile of
                               |x0_hat| per row; 0: off. Exclusive with clip. The call allocates one
-                              scratch block, at most max(1 MiB, 8 dim bytes), and frees it before
-                              returning (DK_ERR_OUT_OF_MEMORY if it cannot) */
+                              scratch block, 8 dim bytes per row up to max(1 MiB, 8 dim bytes) per
+                              thread it uses, and frees it before returning (DK_ERR_OUT_OF_MEMORY
+                              if it cannot) */
     float threshold_max;   /* >= 1: the largest threshold s (diffusers' sample_max_value) */
     const float *uncond;   /* classifier-free guidance: the unconditional model output, rows x dim;
                               NULL: off */
