@@ -293,6 +293,8 @@ static void split_task(void *ctx, size_t i)
 {
     const dk_split *sp = ctx;
     dk_call own = *sp->c;
+    dk_bracket carried = {INFINITY, INFINITY, {0}};
+    own.carried = &carried;
     if (own.scratch)
         own.scratch += i * sp->scratch_floats;
     run_range(&own, sp->run, split_edge(sp, i), split_edge(sp, i + 1));

@@ -47,9 +47,11 @@ typedef struct dk_call {
     const dk_noise *noise;    /* NULL: the call makes no noise */
     const dk_step_opts *opts; /* while running: never NULL (the defaults) */
     dk_opts_kind opts_kind;
-    float *scratch;            /* while running, for calls that threshold: threshold.h */
-    size_t group_rows;         /* while running, for calls that threshold: the rows of a group */
-    const dk_kernels *kernels; /* while running: the ISA's kernels, fixed for the call */
+    float *scratch;             /* while running, for calls that threshold: threshold.h */
+    size_t group_rows;          /* while running, for calls that threshold: the rows of a group */
+    struct dk_bracket *carried; /* while running, for calls that threshold: the bracket the task's
+                                   last thresholded row left (threshold.h), for its next run */
+    const dk_kernels *kernels;  /* while running: the ISA's kernels, fixed for the call */
     int whole_rows;  /* while running: the run function is given whole rows (a sum or threshold each) */
     int stream;      /* while running: the kernels may stream their output (dk_set_stream_min) */
     const void *ctx; /* the entry point's own data, for its run function and checks */

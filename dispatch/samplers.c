@@ -52,11 +52,13 @@ static void step_piece(const dk_call *c, const dk_kargs *a, int32_t t, int32_t t
 /* A thresholded run: each row its own threshold, the rows in groups
  * (threshold.h): the |x0| of the group's rows, each packed with the bracket
  * the row before left (x0_abs), then their thresholds, then their steps.
- * The run's first row has no bracket before it: its threshold is found as
- * soon as its |x0| is, and the rest of its group is packed with the bracket
- * it leaves. Packed with none, every row of a call's first group paid for a
- * sample and a second pass (pack_within), and a call of a few rows, as most
- * sampling calls are, is only that group. */
+ * A run starts with the bracket the task's run before it left (rows at
+ * another t, whose bracket may or may not place this run's values). A task's
+ * first row has none: its threshold is found as soon as its |x0| is, and
+ * the rest of its group is packed with the bracket it leaves. Packed with
+ * none, every row of a call's first group paid for a sample and a second
+ * pass (pack_within), and a call of a few rows, as most sampling calls are,
+ * is only that group. */
 static void threshold_run(const dk_call *c, const dk_kargs *a, int32_t t, int32_t t_prev, size_t n)
 {
     const step_kind *kind = c->ctx;
@@ -67,7 +69,7 @@ static void threshold_run(const dk_call *c, const dk_kargs *a, int32_t t, int32_
     int x0_form, mode;
     dk_kargs x0 = {.c = dk_step_coefs_of(c->s, kind->sampler, t, t_prev, o, &any, &x0_form, &mode),
                    .stream = a->stream};
-    dk_bracket next = {INFINITY, INFINITY, {0}}, brackets[DK_GROUP_MAX];
+    dk_bracket next = *c->carried, brackets[DK_GROUP_MAX];
     double s[DK_GROUP_MAX];
     const dk_kernel_fn pack_within = dk_kernel(c, DK_KERNEL_pack_within);
     for (size_t first = 0; first < n; first += group * dim) {
@@ -83,7 +85,7 @@ static void threshold_run(const dk_call *c, const dk_kargs *a, int32_t t, int32_
             x0.c.lo = next.lo, x0.c.hi = next.hi;
             x0.counts = brackets[r].counts;
             dk_kernel(c, DK_KERNEL_x0_abs)(dim, &x0);
-            if (first == 0 && r == 0) {
+            if (r == 0 && next.lo == INFINITY) { /* no bracket yet */
                 s[0] = dk_threshold_of(abs_rows, candidates, dim, o->threshold_ratio, o->threshold_max,
                                        &brackets[0], pack_within);
                 next = brackets[0];
@@ -98,6 +100,7 @@ static void threshold_run(const dk_call *c, const dk_kargs *a, int32_t t, int32_
         for (size_t r = 0; r < rows; r++)
             step_piece(c, a, t, t_prev, first + r * dim, dim, &s[r]);
     }
+    *c->carried = next;
 }
 
 /* a->in = {x, m, u or NULL, z or NULL} (z absent where generated). A run of
