@@ -15,8 +15,9 @@
  *           DK_WRITES_COUNTS: a->counts[0 .. DK_MAX_COUNTS) receives counts;
  *           DK_WRITES_SUM: *a->sum receives the call's row sum (its n
  *           elements are the columns of one row: sum_math.h);
- *           DK_STREAMS: a->stream set stores out[0] with non-temporal
- *           stores (memory-bound kernels whose output is not read soon);
+ *           DK_STREAMS: a->stream set stores the outputs with non-temporal
+ *           stores (kernels whose outputs are not read soon, where that was
+ *           measured faster);
  *           DK_PREFETCHES: a->stream set prefetches the inputs ahead.
  * Every kernel is void f(size_t n, const dk_kargs *a) over n elements of each
  * array; kernels.h gives the operation sequences. Tests and bench read the
@@ -58,8 +59,10 @@ DK_KERNEL(philox, "-> words", DK_USES_NOISE | DK_WRITES_WORDS)
 /* Standard normals. */
 DK_KERNEL(randn, "-> out", DK_USES_NOISE)
 
-/* q_sample with generated eps; eps_out, if given, receives it (it may be x0). */
-DK_KERNEL(q_sample_randn, "x0 -> xt eps_out?", DK_USES_NOISE)
+/* q_sample with generated eps; eps_out, if given, receives it (it may be x0).
+ * Streams only where its ISA's vector layer says so (DK_NOISE_STREAMS): on
+ * the other builds its streamed form is the plain one. */
+DK_KERNEL(q_sample_randn, "x0 -> xt eps_out?", DK_USES_NOISE | DK_STREAMS)
 
 /* step and step_x0 with generated z. */
 DK_KERNEL(step_randn, "x m u? -> x_prev", DK_USES_NOISE)

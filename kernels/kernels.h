@@ -44,7 +44,7 @@ typedef struct dk_kargs {
     size_t *counts; /* DK_WRITES_COUNTS kernels: DK_MAX_COUNTS counts of the call */
     double *sum;    /* DK_WRITES_SUM kernels: the row sum of the call (sum_math.h) */
     int stream;     /* 1: the call's arrays are past the caches (dk_stream_min). DK_STREAMS kernels
-                       then store out[0] bypassing the caches, DK_PREFETCHES kernels prefetch their
+                       then store their outputs bypassing the caches, DK_PREFETCHES kernels prefetch their
                        inputs; the same bits either way */
     /* Dispatch only, never read by a kernel: the normals of the run's
      * indices, made ahead for many short runs at once (call.h), or NULL. */

@@ -39,7 +39,7 @@ enum { LOSS_PIECE = 2 * DK_CHUNK * (512 / DK_CHUNK) };
 _Static_assert(LOSS_PIECE % SUM_LANES == 0, "a piece is whole groups of the sum's lanes");
 
 DK_INLINE void eps_block(size_t at, size_t part, vf z, float *eps) { vf_store_block(eps + at, z, part); }
-DK_INLINE void eps_block_ahead(size_t at, float *eps) { (void)at, (void)eps; }
+DK_INLINE void eps_block_ahead(size_t at, size_t part, float *eps) { (void)at, (void)part, (void)eps; }
 
 void DK_FN(loss_randn)(size_t n, const dk_kargs *a)
 {
@@ -51,7 +51,7 @@ void DK_FN(loss_randn)(size_t n, const dk_kargs *a)
     float eps[LOSS_PIECE];
     for (size_t at = 0; at < n; at += LOSS_PIECE) {
         const size_t len = n - at < LOSS_PIECE ? n - at : LOSS_PIECE;
-        DK_FOR_NOISE_BLOCKS(len, &k, a->noise.offset + at, eps_block, eps);
+        DK_FOR_NOISE_BLOCKS(len, &k, a->noise.offset + at, eps, 0, eps_block, eps);
         if (grad)
             DK_FOR_SUM_BLOCKS(len, loss_block, &c, 1, &s, x0 + at, eps, m + at, grad + at);
         else

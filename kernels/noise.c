@@ -34,10 +34,16 @@ void DK_FN(philox)(size_t n, const dk_kargs *a)
 }
 
 DK_INLINE void randn_block(size_t at, size_t part, vf z, float *out) { vf_store_block(out + at, z, part); }
-DK_INLINE void randn_block_ahead(size_t at, float *out) { prefetch_chunk(out + at, 1); }
+DK_INLINE void randn_block_ahead(size_t at, size_t part, float *out)
+{
+    (void)part;
+    prefetch_chunk(out + at, 1);
+}
 
+/* Never streamed: it is bound by its arithmetic, and streaming its stores
+ * gained nothing (AVX2 and AVX-512 at 16M floats, Zen 4, paired: 1.00). */
 void DK_FN(randn)(size_t n, const dk_kargs *a)
 {
     const philox_key k = philox_key_of(a->noise.seed, a->noise.stream);
-    DK_FOR_NOISE_BLOCKS(n, &k, a->noise.offset, randn_block, a->out[0]);
+    DK_FOR_NOISE_BLOCKS(n, &k, a->noise.offset, a->out[0], 0, randn_block, a->out[0]);
 }

@@ -8,6 +8,12 @@
 
 /* ---- forward, writing the noise too when eps_out is given ---- */
 
+/* Whether q_sample_randn streams its stores in calls past the caches, by
+ * ISA (vec_*.h); 0: never. */
+#ifndef DK_NOISE_STREAMS
+#define DK_NOISE_STREAMS 0
+#endif
+
 DK_INLINE void q_sample_randn_block(size_t at, size_t part, vf z, vf a, vf b, const float *x0, float *eps_out,
                                     float *xt)
 {
@@ -17,10 +23,13 @@ DK_INLINE void q_sample_randn_block(size_t at, size_t part, vf z, vf a, vf b, co
     vf_store_block(xt + at, q_sample_math(a, b, x, z), part);
 }
 
-DK_INLINE void q_sample_randn_block_ahead(size_t at, vf a, vf b, const float *x0, float *eps_out, float *xt)
+DK_INLINE void q_sample_randn_block_ahead(size_t at, size_t part, vf a, vf b, const float *x0, float *eps_out,
+                                          float *xt)
 {
     (void)a, (void)b;
     prefetch_chunk(x0 + at, 0);
+    if (part == DK_STREAMED) /* a streamed store needs no line in the cache */
+        return;
     prefetch_chunk(xt + at, 1);
     if (eps_out)
         prefetch_chunk(eps_out + at, 1);
@@ -32,8 +41,13 @@ void DK_FN(q_sample_randn)(size_t n, const dk_kargs *a)
     float *xt = a->out[0], *eps_out = a->out[1];
     const philox_key k = philox_key_of(a->noise.seed, a->noise.stream);
     const vf va = vf_set1(a->c.ax), vb = vf_set1(a->c.am);
+    /* streamed where xt is aligned, so both only where they have one alignment */
+    const int stream = DK_NOISE_STREAMS && a->stream &&
+                       (!eps_out || ((uintptr_t)xt - (uintptr_t)eps_out) % (DK_W * sizeof(float)) == 0);
     if (eps_out)
-        DK_FOR_NOISE_BLOCKS(n, &k, a->noise.offset, q_sample_randn_block, va, vb, x0, eps_out, xt);
+        DK_FOR_NOISE_BLOCKS(n, &k, a->noise.offset, xt, stream, q_sample_randn_block, va, vb, x0, eps_out,
+                            xt);
     else
-        DK_FOR_NOISE_BLOCKS(n, &k, a->noise.offset, q_sample_randn_block, va, vb, x0, (float *)NULL, xt);
+        DK_FOR_NOISE_BLOCKS(n, &k, a->noise.offset, xt, stream, q_sample_randn_block, va, vb, x0,
+                            (float *)NULL, xt);
 }

@@ -183,9 +183,13 @@ DK_INLINE void prefetch_line(const float *p)
  * on a block boundary use their normals straight from registers. A head that
  * starts inside a block, and the tail, go through a buffer and partial
  * loads: the same operations on the same values, so the same bits.
- * Before each whole chunk it calls BLOCK##_ahead(at, ...), which prefetches
- * the kernel's arrays (prefetch_chunk). */
-#define DK_FOR_NOISE_BLOCKS(n, key, e0, BLOCK, ...)                                                          \
+ * Before each whole chunk it calls BLOCK##_ahead(at, part, ...), which
+ * prefetches the kernel's arrays (prefetch_chunk). stream non-zero (a->stream
+ * of DK_STREAMS kernels): the whole chunks where out + at is aligned to a
+ * vector get part DK_STREAMED, whose stores bypass the caches (out: the
+ * output the kernel's alignment goes by), and the fence comes at the end.
+ * Only the stores differ, never the bits. */
+#define DK_FOR_NOISE_BLOCKS(n, key, e0, out, stream, BLOCK, ...)                                             \
     do {                                                                                                     \
         const size_t n_ = (n);                                                                               \
         size_t at_ = 0, skip_ = (size_t)((e0) % 4);                                                          \
@@ -194,9 +198,15 @@ DK_INLINE void prefetch_line(const float *p)
         for (; at_ < n_; block_ += DK_CHUNK_BLOCKS) {                                                        \
             noise_chunk((key), block_, z_);                                                                  \
             if (skip_ == 0 && n_ - at_ >= DK_CHUNK) {                                                        \
-                BLOCK##_ahead(at_, __VA_ARGS__);                                                             \
-                for (size_t v_ = 0; v_ < DK_CHUNK_VECS; v_++)                                                \
-                    BLOCK(at_ + v_ * DK_W, 0, z_[v_], __VA_ARGS__);                                          \
+                if ((stream) && DK_W > 1 && (uintptr_t)((out) + at_) % (DK_W * sizeof(float)) == 0) {        \
+                    BLOCK##_ahead(at_, DK_STREAMED, __VA_ARGS__);                                            \
+                    for (size_t v_ = 0; v_ < DK_CHUNK_VECS; v_++)                                            \
+                        BLOCK(at_ + v_ * DK_W, DK_STREAMED, z_[v_], __VA_ARGS__);                            \
+                } else {                                                                                     \
+                    BLOCK##_ahead(at_, 0, __VA_ARGS__);                                                      \
+                    for (size_t v_ = 0; v_ < DK_CHUNK_VECS; v_++)                                            \
+                        BLOCK(at_ + v_ * DK_W, 0, z_[v_], __VA_ARGS__);                                      \
+                }                                                                                            \
                 at_ += DK_CHUNK;                                                                             \
                 continue;                                                                                    \
             }                                                                                                \
@@ -211,6 +221,8 @@ DK_INLINE void prefetch_line(const float *p)
             at_ += count_;                                                                                   \
             skip_ = 0;                                                                                       \
         }                                                                                                    \
+        if (stream)                                                                                          \
+            vf_stream_fence();                                                                               \
     } while (0)
 
 #endif /* DK_PHILOX_H */
