@@ -21,16 +21,29 @@
 
 #include "vec.h"
 
-/* logf(d) for normal d in [2^-32, 1]. SLEEF: e = ilogb(d / 0.75) from the
- * exponent field of d * (1 / 0.75f); m = d 2^-e (an exponent-field add),
- * in [0.75, 1.5); x = (m - 1) / (m + 1); log d = x t(x^2) + e ln 2. The
- * AVX-512 build takes e and m from vgetexpps and vgetmantps instead: the
- * same values. */
-DK_INLINE vf dk_logf_u35(vf d)
+/* The e and m of SLEEF's logf for normal d in [2^-32, 1]: e = ilogb(d /
+ * 0.75) from the exponent field of d * (1 / 0.75f), as a float, and m = d
+ * 2^-e (an exponent-field add), in [0.75, 1.5). The AVX-512 layer has its
+ * own, from vgetexpps and vgetmantps as SLEEF's AVX-512 build takes them;
+ * libsleef's AVX-512 logf and its other builds agree on every float of the
+ * domain (tests/test_noise.c checks each build's inline logf against its
+ * libsleef, on all of them), so the two give the same values. */
+#ifndef DK_HAS_LOGF_SPLIT
+DK_INLINE void vf_logf_split(vf d, vf *e, vf *m)
 {
     /* d / 0.75 is positive: its bits shifted down are the biased exponent */
-    const vu e = vu_sub(vu_shr23(vu_from_bits(vf_mul(d, vf_set1(1.0f / 0.75f)))), vu_set1(0x7f));
-    const vf m = vf_from_bits(vu_sub(vu_from_bits(d), vu_shl23(e))); /* ldexp(d, -e) */
+    const vu ei = vu_sub(vu_shr23(vu_from_bits(vf_mul(d, vf_set1(1.0f / 0.75f)))), vu_set1(0x7f));
+    *m = vf_from_bits(vu_sub(vu_from_bits(d), vu_shl23(ei))); /* ldexp(d, -e) */
+    *e = vf_of_i32(ei);
+}
+#endif
+
+/* logf(d) for normal d in [2^-32, 1]. SLEEF: d = m 2^e (vf_logf_split);
+ * x = (m - 1) / (m + 1); log d = x t(x^2) + e ln 2. */
+DK_INLINE vf dk_logf_u35(vf d)
+{
+    vf e, m;
+    vf_logf_split(d, &e, &m);
     const vf x = vf_div(vf_sub(m, vf_set1(1.0f)), vf_add(vf_set1(1.0f), m));
     const vf x2 = vf_mul(x, x);
     vf t = vf_set1(0.2392828464508056640625f);
@@ -38,7 +51,7 @@ DK_INLINE vf dk_logf_u35(vf d)
     t = vf_fma(t, x2, vf_set1(0.400005877017974853515625f));
     t = vf_fma(t, x2, vf_set1(0.666666686534881591796875f));
     t = vf_fma(t, x2, vf_set1(2.0f));
-    return vf_fma(x, t, vf_mul(vf_set1(0.693147180559945286226764f), vf_of_i32(e)));
+    return vf_fma(x, t, vf_mul(vf_set1(0.693147180559945286226764f), e));
 }
 
 /* sin(pi d) and cos(pi d) for d = k 2^-23, k an integer in [0, 2^24): d in
