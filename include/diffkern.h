@@ -133,8 +133,9 @@ DK_API dk_status dk_isa_select(dk_isa isa);
 DK_API dk_status dk_set_num_threads(int n);
 /* Streaming stores: a call whose output is at least `bytes` per array
  * writes it with non-temporal stores, bypassing the caches (dk_q_sample,
- * dk_q_sample_randn on AVX-512, and the steps whose noise is given or
- * absent: dk_p_step, dk_ddim_step, dk_sde_step, dk_ode_step). That is faster once the arrays no longer fit
+ * the steps whose noise is given or absent: dk_p_step, dk_ddim_step,
+ * dk_sde_step, dk_ode_step; on AVX-512 also dk_q_sample_randn and the
+ * _randn steps). That is faster once the arrays no longer fit
  * in the cache, and slower for a caller that reads the output right after:
  * raise it (SIZE_MAX: never stream) when the next pass reads it from cache.
  * 0 restores the default, measured per ISA (README.md, Streaming stores).

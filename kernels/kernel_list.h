@@ -60,13 +60,14 @@ DK_KERNEL(philox, "-> words", DK_USES_NOISE | DK_WRITES_WORDS)
 DK_KERNEL(randn, "-> out", DK_USES_NOISE)
 
 /* q_sample with generated eps; eps_out, if given, receives it (it may be x0).
- * Streams only where its ISA's vector layer says so (DK_NOISE_STREAMS): on
- * the other builds its streamed form is the plain one. */
+ * It and the two below stream only where their ISA's vector layer says so
+ * (DK_NOISE_STREAMS): on the other builds their streamed form is the plain
+ * one. */
 DK_KERNEL(q_sample_randn, "x0 -> xt eps_out?", DK_USES_NOISE | DK_STREAMS)
 
 /* step and step_x0 with generated z. */
-DK_KERNEL(step_randn, "x m u? -> x_prev", DK_USES_NOISE)
-DK_KERNEL(step_x0_randn, "x m u? -> x_prev", DK_USES_CLIP | DK_USES_NOISE | DK_MODES(2))
+DK_KERNEL(step_randn, "x m u? -> x_prev", DK_USES_NOISE | DK_STREAMS)
+DK_KERNEL(step_x0_randn, "x m u? -> x_prev", DK_USES_CLIP | DK_USES_NOISE | DK_STREAMS | DK_MODES(2))
 
 /* loss with generated eps. */
 DK_KERNEL(loss_randn, "x0 m -> grad?", DK_USES_NOISE | DK_WRITES_SUM)

@@ -8,12 +8,6 @@
 
 /* ---- forward, writing the noise too when eps_out is given ---- */
 
-/* Whether q_sample_randn streams its stores in calls past the caches, by
- * ISA (vec_*.h); 0: never. */
-#ifndef DK_NOISE_STREAMS
-#define DK_NOISE_STREAMS 0
-#endif
-
 DK_INLINE void q_sample_randn_block(size_t at, size_t part, vf z, vf a, vf b, const float *x0, float *eps_out,
                                     float *xt)
 {

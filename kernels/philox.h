@@ -177,6 +177,13 @@ DK_INLINE void prefetch_line(const float *p)
     __builtin_prefetch((const void *)((uintptr_t)p + DK_PREFETCH_FLOATS * sizeof(float)), 0);
 }
 
+/* Whether the noise kernels whose outputs are a step's result
+ * (q_sample_randn, step_randn, step_x0_randn) stream their stores in calls
+ * past the caches, by ISA (vec_*.h); 0: never. */
+#ifndef DK_NOISE_STREAMS
+#define DK_NOISE_STREAMS 0
+#endif
+
 /* Runs BLOCK(at, part, z, ...) over n floats whose normals start at element
  * index e0: z holds the normals for floats at .. at + DK_W - 1 (the first
  * part of them when part > 0, as in DK_FOR_BLOCKS). Whole chunks that start

@@ -143,19 +143,19 @@ DK_INLINE void step_randn_block(size_t at, size_t part, vf z, const step_consts 
 DK_INLINE void step_randn_block_ahead(size_t at, size_t part, const step_consts *k, int x0_form, int mode,
                                       int guide, const float *x, const float *m, const float *u, float *out)
 {
-    (void)k, (void)x0_form, (void)mode, (void)part;
+    (void)k, (void)x0_form, (void)mode;
     prefetch_chunk(x + at, 0);
     prefetch_chunk(m + at, 0);
     if (guide)
         prefetch_chunk(u + at, 0);
-    prefetch_chunk(out + at, 1);
+    if (part != DK_STREAMED)
+        prefetch_chunk(out + at, 1);
 }
 
-/* Never streamed: streaming its stores made dk_p_step_randn at 16M floats
- * 1.04 to 1.07 times as slow on AVX2 and 0.93 on AVX-512 (Zen 4, paired). */
+/* Streamed where its ISA's layer says so (DK_NOISE_STREAMS, philox.h). */
 #define STEP_RANDN_LOOP(x0_form, mode, guide)                                                                \
-    DK_FOR_NOISE_BLOCKS(n, &key, a->noise.offset, out, 0, step_randn_block, &k, x0_form, mode, guide, x, m,  \
-                        u, out)
+    DK_FOR_NOISE_BLOCKS(n, &key, a->noise.offset, out, DK_NOISE_STREAMS && a->stream, step_randn_block, &k,  \
+                        x0_form, mode, guide, x, m, u, out)
 
 DK_INLINE void step_randn_any(size_t n, const dk_kargs *a, int x0_form)
 {

@@ -7,11 +7,14 @@
 #define DK_W     16
 #define DK_FUSED 1
 
-/* q_sample_randn (noise_mix.c) streams its two outputs from dk_stream_min:
- * on a Zen 4, paired, dk_q_sample_randn with eps took 0.94 of the time at 8
- * MiB per array, 0.96 at 16, 0.79 to 0.95 at 64 (1.01 and 1.02 at 2 and 4).
- * On AVX2 and SSE4.1 it lost from 4 to 16 MiB (1.04 to 1.09) and gained
- * little or nothing at 64 (0.96 to 1.0), so those builds store plainly. */
+/* q_sample_randn and the steps with generated z (philox.h) stream their
+ * outputs from dk_stream_min. On a Zen 4, paired: dk_q_sample_randn with eps
+ * took 0.94 of the time at 8 MiB per array, 0.96 at 16, 0.79 to 0.95 at 64
+ * (1.01 and 1.02 at 2 and 4); dk_p_step_randn 1.00 from 2 to 16 MiB, 0.87
+ * at 64 with one t, 0.91 and 0.93 with a t per row, and 0.79 on 2 threads.
+ * On AVX2 and SSE4.1 streaming lost from 4 to 16 MiB (1.04 to 1.09) and
+ * gained little or nothing at 64 (0.96 to 1.0; dk_p_step_randn 1.04 to
+ * 1.07), so those builds store plainly. */
 #define DK_NOISE_STREAMS 1
 
 typedef __m512 vf;
