@@ -89,7 +89,7 @@ DK_INLINE vf x0_abs_vector(const step_consts *k, int guide, vf x, vf m, vf u)
  * prefetched a line at a time, DK_PREFETCH_FLOATS ahead. The hardware
  * prefetchers alone leave this pass short of the memory's bandwidth, and in
  * cache the prefetches cost more than they save (measured on a Zen 4: 0.87
- * to 0.96 of the time of a thresholded step at 64 MiB, 1.03 to 1.07 at 1
+ * to 0.96 of the time of a thresholded step at 64 MiB, 1.00 to 1.07 at 1
  * MiB). */
 DK_INLINE void x0_abs_any(size_t n, const dk_kargs *a, int guide, int far)
 {

@@ -14,8 +14,8 @@
  * window then reaches too few lines ahead for the memory: on a Zen 4 at 64
  * MiB, step_x0 went from 1.26 to 1.09 of the plain loop's time, and
  * dk_p_step (clipped, guided, z given) took 0.86 to 0.96 of its time. The
- * same prefetch on AVX2 and AVX-512, and on the steps of three arrays, was
- * no faster or slower. */
+ * same prefetch on AVX2 and AVX-512, and on the forms that read three
+ * arrays, was no faster or slower. */
 #define DK_STEP_PREFETCH_FLOATS 128
 
 typedef __m128 vf;
