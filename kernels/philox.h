@@ -170,16 +170,9 @@ DK_INLINE void prefetch_chunk(const float *p, int for_write)
     }
 }
 
-/* Prefetches the cache line DK_PREFETCH_FLOATS floats ahead of p, for
- * reading. */
-DK_INLINE void prefetch_line(const float *p)
-{
-    __builtin_prefetch((const void *)((uintptr_t)p + DK_PREFETCH_FLOATS * sizeof(float)), 0);
-}
-
-/* Whether the noise kernels whose outputs are a step's result
- * (q_sample_randn, step_randn, step_x0_randn) stream their stores in calls
- * past the caches, by ISA (vec_*.h); 0: never. */
+/* Whether DK_FOR_NOISE_BLOCKS streams the stores of the kernels that ask
+ * for it (q_sample_randn, step_randn, step_x0_randn) in calls past the
+ * caches, by ISA (vec_*.h); 0: never. */
 #ifndef DK_NOISE_STREAMS
 #define DK_NOISE_STREAMS 0
 #endif
@@ -192,8 +185,8 @@ DK_INLINE void prefetch_line(const float *p)
  * loads: the same operations on the same values, so the same bits.
  * Before each whole chunk it calls BLOCK##_ahead(at, part, ...), which
  * prefetches the kernel's arrays (prefetch_chunk). stream non-zero (a->stream
- * of DK_STREAMS kernels): the whole chunks where out + at is aligned to a
- * vector get part DK_STREAMED, whose stores bypass the caches (out: the
+ * of DK_STREAMS kernels) on an ISA with DK_NOISE_STREAMS: the whole chunks
+ * where out + at is aligned to a vector get part DK_STREAMED, whose stores bypass the caches (out: the
  * output the kernel's alignment goes by), and the fence comes at the end.
  * Only the stores differ, never the bits. */
 #define DK_FOR_NOISE_BLOCKS(n, key, e0, out, stream, BLOCK, ...)                                             \
@@ -205,7 +198,8 @@ DK_INLINE void prefetch_line(const float *p)
         for (; at_ < n_; block_ += DK_CHUNK_BLOCKS) {                                                        \
             noise_chunk((key), block_, z_);                                                                  \
             if (skip_ == 0 && n_ - at_ >= DK_CHUNK) {                                                        \
-                if ((stream) && DK_W > 1 && (uintptr_t)((out) + at_) % (DK_W * sizeof(float)) == 0) {        \
+                if (DK_NOISE_STREAMS && (stream) &&                                                          \
+                    (uintptr_t)((out) + at_) % (DK_W * sizeof(float)) == 0) {                                \
                     BLOCK##_ahead(at_, DK_STREAMED, __VA_ARGS__);                                            \
                     for (size_t v_ = 0; v_ < DK_CHUNK_VECS; v_++)                                            \
                         BLOCK(at_ + v_ * DK_W, DK_STREAMED, z_[v_], __VA_ARGS__);                            \
@@ -228,7 +222,7 @@ DK_INLINE void prefetch_line(const float *p)
             at_ += count_;                                                                                   \
             skip_ = 0;                                                                                       \
         }                                                                                                    \
-        if (stream)                                                                                          \
+        if (DK_NOISE_STREAMS && (stream))                                                                    \
             vf_stream_fence();                                                                               \
     } while (0)
 

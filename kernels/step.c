@@ -20,12 +20,11 @@ DK_INLINE void step_block(size_t at, size_t part, const step_consts *k, int x0_f
                           int noisy, const float *x, const float *m, const float *u, const float *z,
                           float *out)
 {
-    if (DK_STEP_PREFETCH_FLOATS && guide && noisy && part == DK_STREAMED && (DK_W >= 16 || at % 16 == 0)) {
-        const uintptr_t ahead = DK_STEP_PREFETCH_FLOATS * sizeof(float); /* integers: may pass the end */
-        __builtin_prefetch((const void *)((uintptr_t)(x + at) + ahead), 0);
-        __builtin_prefetch((const void *)((uintptr_t)(m + at) + ahead), 0);
-        __builtin_prefetch((const void *)((uintptr_t)(u + at) + ahead), 0);
-        __builtin_prefetch((const void *)((uintptr_t)(z + at) + ahead), 0);
+    if (DK_STEP_PREFETCH_FLOATS && guide && noisy && part == DK_STREAMED && starts_line(at)) {
+        prefetch_ahead(x + at, DK_STEP_PREFETCH_FLOATS);
+        prefetch_ahead(m + at, DK_STEP_PREFETCH_FLOATS);
+        prefetch_ahead(u + at, DK_STEP_PREFETCH_FLOATS);
+        prefetch_ahead(z + at, DK_STEP_PREFETCH_FLOATS);
     }
     const vf vx = vf_load_block(x + at, part), vm = vf_load_block(m + at, part);
     const vf vu = guide ? vf_load_block(u + at, part) : vm;
@@ -100,11 +99,11 @@ DK_INLINE void x0_abs_any(size_t n, const dk_kargs *a, int guide, int far)
     size_t at = 0;
     for (; at + DK_W <= n; pack_sum(&p))
         for (const size_t end = pack_span_end(at, n); at < end; at += DK_W) {
-            if (far && (DK_W >= 16 || at % 16 == 0)) { /* a 64-byte line */
-                prefetch_line(x + at);
-                prefetch_line(m + at);
+            if (far && starts_line(at)) {
+                prefetch_ahead(x + at, DK_PREFETCH_FLOATS);
+                prefetch_ahead(m + at, DK_PREFETCH_FLOATS);
                 if (guide)
-                    prefetch_line(u + at);
+                    prefetch_ahead(u + at, DK_PREFETCH_FLOATS);
             }
             const vf v =
                 x0_abs_vector(&k, guide, vf_loadu(x + at), vf_loadu(m + at), guide ? vf_loadu(u + at) : k.w);
@@ -154,8 +153,8 @@ DK_INLINE void step_randn_block_ahead(size_t at, size_t part, const step_consts 
 
 /* Streamed where its ISA's layer says so (DK_NOISE_STREAMS, philox.h). */
 #define STEP_RANDN_LOOP(x0_form, mode, guide)                                                                \
-    DK_FOR_NOISE_BLOCKS(n, &key, a->noise.offset, out, DK_NOISE_STREAMS && a->stream, step_randn_block, &k,  \
-                        x0_form, mode, guide, x, m, u, out)
+    DK_FOR_NOISE_BLOCKS(n, &key, a->noise.offset, out, a->stream, step_randn_block, &k, x0_form, mode,       \
+                        guide, x, m, u, out)
 
 DK_INLINE void step_randn_any(size_t n, const dk_kargs *a, int x0_form)
 {

@@ -91,6 +91,18 @@ DK_INLINE vf vf_keep_block(vf v, size_t part)
     return vf_load_part(lanes, part);
 }
 
+/* Prefetches, for reading, the cache line `floats` floats past p. Integer
+ * arithmetic: the address may lie past the array's end, where pointer
+ * arithmetic would be undefined; a prefetch never faults. */
+DK_INLINE void prefetch_ahead(const float *p, size_t floats)
+{
+    __builtin_prefetch((const void *)((uintptr_t)p + floats * sizeof(float)), 0);
+}
+
+/* Whether the vector at float `at` starts a 64-byte line of an array aligned
+ * to one: where a loop that prefetches a line ahead issues it. */
+DK_INLINE int starts_line(size_t at) { return DK_W >= 16 || at % 16 == 0; }
+
 /* Runs BLOCK(at, part) over n floats: full vectors first, then one partial
  * vector for the tail. BLOCK is an always-inline function of the kernel. */
 #define DK_FOR_BLOCKS(n, BLOCK, ...)                                                                         \
