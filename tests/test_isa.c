@@ -1,8 +1,8 @@
 /* checkasm-style comparison of one kernel build with its family's scalar
  * reference, bit for bit (NaN as NaN: doc/numerics.md):
  * - every kernel of kernel_list.h, from its row: every mode and clamp (none,
- *   clip, threshold) it reads, every optional array present and absent, noise offsets on and
- *   off block boundaries and at the carry into the counter's high word;
+ *   clip, threshold, and for those that pack, a bracket open above) it reads, every optional array present
+ * and absent, noise offsets on and off block boundaries and at the carry into the counter's high word;
  *   lengths 0 to 8 vector widths + 3, arrays flush against PROT_NONE guard
  *   pages on either side, misaligned starts inside canary-padded buffers,
  *   each output in place of each input; inputs with NaN, Inf, +-0,
@@ -137,6 +137,45 @@ static void check_outputs(const kcase *c, size_t n, float *const *got, float *co
                  "%s n=%zu %s: sum %a, reference %a", c->label, n, layout, res_got->sum, res_want->sum);
 }
 
+/* The index of the array named name among n names, or -1. */
+static int array_named(const char (*names)[24], int n, const char *name)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(names[i], name))
+            return i;
+    return -1;
+}
+
+/* The counts and packed values of a kernel that packs, from its values a (an
+ * input or an output) by kernel_list.h's definition: a second implementation
+ * beside the reference build, which shares pack_math.h with the others. */
+static void check_packing(const kcase *c, size_t n, float *const *in, float *const *out, const results *res,
+                          const char *layout)
+{
+    const int a_in = array_named(c->d.in_names, c->d.inputs, "a"),
+              a_out = array_named(c->d.out_names, c->d.outputs, "a"),
+              packed_out = array_named(c->d.out_names, c->d.outputs, "packed");
+    dk_check(packed_out >= 0 && (a_in >= 0 || a_out >= 0), "%s: no arrays a and packed", c->label);
+    const float *a = a_in >= 0 ? in[a_in] : out[a_out], *packed = out[packed_out];
+    const float lo = c->args.c.lo, hi = c->args.c.hi;
+    size_t below = 0, within = 0, nans = 0, misplaced = 0;
+    for (size_t i = 0; i < n; i++) {
+        const float v = a[i];
+        if (v != v) {
+            nans++;
+        } else if (v < lo) {
+            below++;
+        } else if (v <= hi) {
+            misplaced += dk_bits(packed[within]) != dk_bits(v);
+            within++;
+        }
+    }
+    dk_check(res->counts[0] == below && res->counts[1] == within && res->counts[2] == nans && misplaced == 0,
+             "%s n=%zu %s: counts %zu %zu %zu (%zu packed values misplaced), by definition %zu %zu %zu",
+             c->label, n, layout, res->counts[0], res->counts[1], res->counts[2], misplaced, below, within,
+             nans);
+}
+
 /* ---- layouts 1 and 2: every array flush against a guard page ---- */
 
 static void compare_guarded(const kcase *c, size_t n, int flush_end)
@@ -159,6 +198,8 @@ static void compare_guarded(const kcase *c, size_t n, int flush_end)
     results res_test, res_ref;
     run_pair(c, n, in, out_test, out_ref, &res_test, &res_ref);
     check_outputs(c, n, out_test, out_ref, &res_test, &res_ref, flush_end ? "flush-end" : "flush-start");
+    if (c->d.uses & DK_WRITES_COUNTS)
+        check_packing(c, n, in, out_test, &res_test, flush_end ? "flush-end" : "flush-start");
     for (int i = 0; i < c->d.inputs; i++)
         if (in[i])
             dk_guarded_free(&g_in[i]);
@@ -268,6 +309,55 @@ static void compare_all_layouts(kcase *c)
 static const uint64_t noise_offsets[] = {0, 1, 2, 3, 4 * 0xfffffffdull + 1};
 #define NOISE_OFFSETS (sizeof noise_offsets / sizeof noise_offsets[0])
 
+/* A kernel that packs, at the edges of brackets: values at lo, just below
+ * and above it, zeros, infinities, NaN, subnormals, with lo positive,
+ * subnormal, zero, negative and infinite, and hi +Inf (the open form) or
+ * finite. x0_abs packs |x| here: kx 1, km 0, m and u 0. */
+static void check_bracket_edges(dk_kernel_id id)
+{
+    kcase c = {.id = id, .alias_out = -1, .alias_in = -1};
+    dk_check(dk_kernel_describe(id, &c.d), "kernel %d: its row of kernel_list.h does not parse", (int)id);
+    if (!(c.d.uses & DK_WRITES_COUNTS) || !dk_checkasm_wants(c.d.name))
+        return;
+    static const float los[] = {1.5f, 0x1p-149f, 0x1p-126f, 0.0f, -0.0f, -1.0f, INFINITY, 0x1.fffffep127f};
+    const size_t n = 8 * (size_t)target->info->width + 3;
+    float *in[DK_MAX_IN] = {0}, *out_test[DK_MAX_OUT] = {0}, *out_ref[DK_MAX_OUT] = {0};
+    for (int i = 0; i < c.d.inputs; i++)
+        in[i] = calloc(n, sizeof(float));
+    for (int k = 0; k < c.d.outputs; k++)
+        out_test[k] = calloc(n, sizeof(float)), out_ref[k] = calloc(n, sizeof(float));
+    for (size_t l = 0; l < sizeof los / sizeof los[0]; l++)
+        for (int open = 0; open <= 1; open++) {
+            const float lo = los[l];
+            const float row[] = {lo,
+                                 nextafterf(lo, 0.0f),
+                                 nextafterf(lo, INFINITY),
+                                 -lo,
+                                 0.0f,
+                                 -0.0f,
+                                 1.0f,
+                                 INFINITY,
+                                 -INFINITY,
+                                 NAN,
+                                 -NAN,
+                                 0x1p-140f,
+                                 2.0f,
+                                 0x1.fffffep127f};
+            for (size_t i = 0; i < n; i++)
+                in[0][i] = row[(i * 5 + l) % (sizeof row / sizeof row[0])];
+            c.args = (dk_kargs){.c = {.kx = 1.0f, .scale = 1.0f, .lo = lo, .hi = open ? INFINITY : 2.0f}};
+            snprintf(c.label, sizeof c.label, "%s bracket [%a, %a]", c.d.name, lo, c.args.c.hi);
+            results res_test, res_ref;
+            run_pair(&c, n, in, out_test, out_ref, &res_test, &res_ref);
+            check_outputs(&c, n, out_test, out_ref, &res_test, &res_ref, "edges");
+            check_packing(&c, n, in, out_test, &res_test, "edges");
+        }
+    for (int i = 0; i < DK_MAX_IN; i++)
+        free(in[i]);
+    for (int k = 0; k < DK_MAX_OUT; k++)
+        free(out_test[k]), free(out_ref[k]);
+}
+
 static void check_kernel(dk_kernel_id id)
 {
     kcase c = {.id = id, .alias_out = -1, .alias_in = -1};
@@ -275,7 +365,8 @@ static void check_kernel(dk_kernel_id id)
     if (!dk_checkasm_wants(c.d.name))
         return;
     const unsigned u = c.d.uses;
-    const int clamps = u & DK_USES_CLIP ? 3 : 1; /* none, a clip, a threshold */
+    /* none, a clip, a threshold, a bracket open above */
+    const int clamps = u & DK_USES_CLIP ? u & DK_WRITES_COUNTS ? 4 : 3 : 1;
     const size_t offsets = u & DK_USES_NOISE ? NOISE_OFFSETS : 1;
     /* With many other parameters, the noise offsets 0, 2 and the carry. */
     const size_t offset_step = clamps * c.d.modes > 2 ? 2 : 1;
@@ -294,9 +385,10 @@ static void check_kernel(dk_kernel_id id)
                         len += snprintf(c.label + len, sizeof c.label - (size_t)len, " mode=%d", mode);
                     if (u & DK_USES_CLIP)
                         len += snprintf(c.label + len, sizeof c.label - (size_t)len, " clamp=%s",
-                                        clamp == 2 ? "threshold"
-                                        : clamp    ? "clip"
-                                                   : "none");
+                                        clamp == 3   ? "open"
+                                        : clamp == 2 ? "threshold"
+                                        : clamp      ? "clip"
+                                                     : "none");
                     if (u & DK_USES_NOISE)
                         len += snprintf(c.label + len, sizeof c.label - (size_t)len, " offset=%#llx",
                                         (unsigned long long)noise_offsets[o]);
@@ -454,6 +546,8 @@ static void run(const dk_target *t)
     }
     for (int id = 0; id < DK_KERNEL_COUNT; id++)
         check_kernel((dk_kernel_id)id);
+    for (int id = 0; id < DK_KERNEL_COUNT; id++)
+        check_bracket_edges((dk_kernel_id)id);
     check_functions();
 }
 
