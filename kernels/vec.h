@@ -24,6 +24,12 @@
  *                          NaN) to dst in lane order, returns their count;
  *                          writes a whole vector at dst (the lanes past the
  *                          count are unspecified)
+ *   vf_pack_bits_above(dst, v, floor)
+ *                          the same for the lanes of v whose bits, read as
+ *                          a signed 32-bit integer, exceed floor's lane: for
+ *                          values with the sign bit clear (|x|) and
+ *                          floor = bits(lo) - 1, lo > 0, the lanes >= lo,
+ *                          NaN among them (their bits are above +Inf's)
  *   vu_tally_lt(t, a, b)   t plus 1 in each lane where a < b (the lane
  *                          counts of a tally: vu_set1(0) to start)
  *   vu_tally_nan(t, a)     t plus 1 in each lane where a is NaN

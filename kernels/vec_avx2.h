@@ -33,14 +33,22 @@ DK_INLINE vf vf_sqrt(vf a) { return _mm256_sqrt_ps(a); }
 /* One vpermps of the lanes within [lo, hi] to the front (pack_table8.h):
  * the 8 nibbles of the mask's entry, each shifted down to the low bits of
  * its lane (vpermps reads only those). */
-DK_INLINE size_t vf_pack_within(float *dst, vf v, vf lo, vf hi)
+DK_INLINE size_t vf_pack_mask(float *dst, vf v, unsigned mask)
 {
-    const vf in = _mm256_and_ps(_mm256_cmp_ps(v, lo, _CMP_GE_OQ), _mm256_cmp_ps(v, hi, _CMP_LE_OQ));
-    const unsigned mask = (unsigned)_mm256_movemask_ps(in);
     const __m256i lanes = _mm256_srlv_epi32(_mm256_set1_epi32((int)dk_pack_lanes8[mask]),
                                             _mm256_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28));
     _mm256_storeu_ps(dst, _mm256_permutevar8x32_ps(v, lanes));
     return dk_pack_count8[mask];
+}
+DK_INLINE size_t vf_pack_within(float *dst, vf v, vf lo, vf hi)
+{
+    const vf in = _mm256_and_ps(_mm256_cmp_ps(v, lo, _CMP_GE_OQ), _mm256_cmp_ps(v, hi, _CMP_LE_OQ));
+    return vf_pack_mask(dst, v, (unsigned)_mm256_movemask_ps(in));
+}
+DK_INLINE size_t vf_pack_bits_above(float *dst, vf v, vu floor)
+{
+    const __m256i in = _mm256_cmpgt_epi32(_mm256_castps_si256(v), floor);
+    return vf_pack_mask(dst, v, (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(in)));
 }
 /* A true comparison is all ones, -1 as an integer. */
 DK_INLINE vu vu_tally_lt(vu t, vf a, vf b)

@@ -39,12 +39,20 @@ DK_INLINE vf vf_max(vf a, vf b) { return _mm512_max_ps(a, b); }
 DK_INLINE vf vf_sqrt(vf a) { return _mm512_sqrt_ps(a); }
 /* vcompressps to a register, then a plain store: the memory form of
  * vcompressps is microcoded and slow on AMD Zen 4. */
-DK_INLINE size_t vf_pack_within(float *dst, vf v, vf lo, vf hi)
+DK_INLINE size_t vf_pack_mask(float *dst, vf v, __mmask16 in)
 {
-    const __mmask16 in = _mm512_cmp_ps_mask(v, lo, _CMP_GE_OQ) & _mm512_cmp_ps_mask(v, hi, _CMP_LE_OQ);
     _mm512_storeu_ps(dst, _mm512_maskz_compress_ps(in, v));
     return (size_t)dk_pack_count[in & 15u] + dk_pack_count[in >> 4 & 15u] + dk_pack_count[in >> 8 & 15u] +
            dk_pack_count[in >> 12];
+}
+DK_INLINE size_t vf_pack_within(float *dst, vf v, vf lo, vf hi)
+{
+    return vf_pack_mask(dst, v,
+                        _mm512_cmp_ps_mask(v, lo, _CMP_GE_OQ) & _mm512_cmp_ps_mask(v, hi, _CMP_LE_OQ));
+}
+DK_INLINE size_t vf_pack_bits_above(float *dst, vf v, vu floor)
+{
+    return vf_pack_mask(dst, v, _mm512_cmpgt_epi32_mask(_mm512_castps_si512(v), floor));
 }
 DK_INLINE vu vu_tally_lt(vu t, vf a, vf b)
 {

@@ -39,15 +39,23 @@ DK_INLINE vf vf_fma(vf a, vf b, vf c) { return vfmaq_f32(c, a, b); }
 DK_INLINE vf vf_min(vf a, vf b) { return vbslq_f32(vcltq_f32(a, b), a, b); }
 DK_INLINE vf vf_max(vf a, vf b) { return vbslq_f32(vcgtq_f32(a, b), a, b); }
 DK_INLINE vf vf_sqrt(vf a) { return vsqrtq_f32(a); }
-/* tbl of the lanes' bytes (pack_table.h); the lane mask as bits 1, 2, 4, 8. */
-DK_INLINE size_t vf_pack_within(float *dst, vf v, vf lo, vf hi)
+/* The lanes of in (all ones: taken) to dst: tbl of their bytes
+ * (pack_table.h), the lane mask as bits 1, 2, 4, 8. */
+DK_INLINE size_t vf_pack_mask(float *dst, vf v, uint32x4_t in)
 {
     static const uint32_t lane_bits[4] = {1, 2, 4, 8};
-    const uint32x4_t in = vandq_u32(vcgeq_f32(v, lo), vcleq_f32(v, hi));
     const unsigned mask = vaddvq_u32(vandq_u32(in, vld1q_u32(lane_bits)));
     const uint8x16_t bytes = vld1q_u8(dk_pack_bytes[mask]);
     vst1q_f32(dst, vreinterpretq_f32_u8(vqtbl1q_u8(vreinterpretq_u8_f32(v), bytes)));
     return dk_pack_count[mask];
+}
+DK_INLINE size_t vf_pack_within(float *dst, vf v, vf lo, vf hi)
+{
+    return vf_pack_mask(dst, v, vandq_u32(vcgeq_f32(v, lo), vcleq_f32(v, hi)));
+}
+DK_INLINE size_t vf_pack_bits_above(float *dst, vf v, vu floor)
+{
+    return vf_pack_mask(dst, v, vcgtq_s32(vreinterpretq_s32_f32(v), vreinterpretq_s32_u32(floor)));
 }
 /* A true comparison is all ones, -1 as an integer. */
 DK_INLINE vu vu_tally_lt(vu t, vf a, vf b) { return vsubq_u32(t, vcltq_f32(a, b)); }

@@ -52,6 +52,13 @@ DK_INLINE size_t vf_pack_within(float *dst, vf v, vf lo, vf hi)
     *dst = v;
     return (v >= lo) & (v <= hi);
 }
+DK_INLINE size_t vf_pack_bits_above(float *dst, vf v, vu floor)
+{
+    int32_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    *dst = v;
+    return bits > (int32_t)floor;
+}
 DK_INLINE vu vu_tally_lt(vu t, vf a, vf b) { return t + (a < b); }
 DK_INLINE vu vu_tally_nan(vu t, vf a) { return t + (a != a); }
 DK_INLINE size_t vu_tally_sum(vu t) { return t; }

@@ -47,13 +47,22 @@ DK_INLINE vf vf_fma(vf a, vf b, vf c) { return _mm_add_ps(_mm_mul_ps(a, b), c); 
 DK_INLINE vf vf_min(vf a, vf b) { return _mm_min_ps(a, b); }
 DK_INLINE vf vf_max(vf a, vf b) { return _mm_max_ps(a, b); }
 DK_INLINE vf vf_sqrt(vf a) { return _mm_sqrt_ps(a); }
-/* pshufb of the lanes' bytes (pack_table.h) */
-DK_INLINE size_t vf_pack_within(float *dst, vf v, vf lo, vf hi)
+/* The lanes of mask (bit i: lane i) to dst: pshufb of their bytes
+ * (pack_table.h). */
+DK_INLINE size_t vf_pack_mask(float *dst, vf v, int mask)
 {
-    const int mask = _mm_movemask_ps(_mm_and_ps(_mm_cmpge_ps(v, lo), _mm_cmple_ps(v, hi)));
     const __m128i bytes = _mm_loadu_si128((const __m128i *)dk_pack_bytes[mask]);
     _mm_storeu_si128((__m128i *)dst, _mm_shuffle_epi8(_mm_castps_si128(v), bytes));
     return dk_pack_count[mask];
+}
+DK_INLINE size_t vf_pack_within(float *dst, vf v, vf lo, vf hi)
+{
+    return vf_pack_mask(dst, v, _mm_movemask_ps(_mm_and_ps(_mm_cmpge_ps(v, lo), _mm_cmple_ps(v, hi))));
+}
+DK_INLINE size_t vf_pack_bits_above(float *dst, vf v, vu floor)
+{
+    return vf_pack_mask(dst, v,
+                        _mm_movemask_ps(_mm_castsi128_ps(_mm_cmpgt_epi32(_mm_castps_si128(v), floor))));
 }
 /* A true comparison is all ones, -1 as an integer. */
 DK_INLINE vu vu_tally_lt(vu t, vf a, vf b) { return _mm_sub_epi32(t, _mm_castps_si128(_mm_cmplt_ps(a, b))); }
