@@ -91,11 +91,18 @@ static const char *const shape_name[N_SHAPES] = {
     "descending", "sample lies",  "median-of-3 killer", "with +Inf",
 };
 
+/* The size of dispatch/threshold.c's sample of a row of n. */
+static size_t sample_size(size_t n)
+{
+    const size_t m = (size_t)(4.0 * sqrt((double)n));
+    return m > 512 ? 512 : m;
+}
+
 /* Row of a shape; the sample of dispatch/threshold.c takes positions
  * (2j + 1) n / 2m: "sample lies" makes exactly those small. */
 static void make(int shape, float *a, size_t n)
 {
-    const size_t m = (size_t)(2.0 * sqrt((double)n)) > 256 ? 256 : (size_t)(2.0 * sqrt((double)n));
+    const size_t m = sample_size(n);
     for (size_t i = 0; i < n; i++) {
         switch (shape) {
         case 0:
@@ -138,7 +145,7 @@ static void make(int shape, float *a, size_t n)
  * past the wanted ranks k and k + 1 (in, half in, out: the fallback). */
 static void check_bracket_edges(size_t n, double ratio)
 {
-    const size_t m = (size_t)(2.0 * sqrt((double)n)) > 256 ? 256 : (size_t)(2.0 * sqrt((double)n));
+    const size_t m = sample_size(n);
     const size_t k = (size_t)(ratio * (double)(n - 1));
     float *a = malloc(n * sizeof *a);
     for (size_t r = k > m + 1 ? k - m - 1 : 0; r <= k + 2 && r <= n - m; r++) {
