@@ -319,7 +319,7 @@ dk_status dk_call_do(dk_call *c, dk_run_fn run)
     if (c->whole_rows && tasks > c->rows)
         tasks = c->rows;
     dk_split sp = {c, run, tasks ? tasks : 1, 0};
-    /* The one allocation a call may make: for thresholding, |x0| and the
+    /* The one allocation a call may make: for thresholding, x0 and the
      * quantile's candidates of a group of rows (threshold.h), per task; a
      * group of no more rows than a task has. */
     if (thresholded) {

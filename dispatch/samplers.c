@@ -20,13 +20,16 @@ static const step_kind sde_z = {DK_SAMPLER_SDE, 0}, sde_randn = {DK_SAMPLER_SDE,
 static const step_kind ode = {DK_SAMPLER_ODE, 0};
 
 /* The step kernel of n elements at `at` of a run, given the coefficients of
- * their row (threshold_s: that row's threshold, NULL for none). A step whose
+ * their row (threshold_s: that row's threshold, NULL for none; x0_row: the
+ * row's x0, which a thresholded step without an m' term reads instead of m
+ * and u, as step_x0's mode 2: the same operations on the same x0, so the
+ * same bits, with fewer arrays and operations). A step whose
  * sigma is 0 adds no noise, and neither does a DDPM step at t = 1: it calls
  * the kernel without z, whether z was given or would be generated (whose
  * indices are then skipped). Normals made ahead (a->z_ahead) are read as a
  * given z. */
 static void step_piece(const dk_call *c, const dk_kargs *a, int32_t t, int32_t t_prev, size_t at, size_t n,
-                       const double *threshold_s)
+                       const double *threshold_s, const float *x0_row)
 {
     const step_kind *kind = c->ctx;
     dk_kargs b = *a;
@@ -37,6 +40,11 @@ static void step_piece(const dk_call *c, const dk_kargs *a, int32_t t, int32_t t
     int x0_form, mode;
     b.c = dk_step_coefs_of(c->s, kind->sampler, t, t_prev, c->opts, threshold_s, &x0_form, &mode);
     b.mode = mode;
+    if (x0_row && mode == 1) {
+        b.in[1] = x0_row;
+        b.in[2] = NULL;
+        b.mode = 2;
+    }
     const int noisy =
         b.c.sigma != 0.0f && !(kind->sampler == DK_SAMPLER_DDPM && t == 1) && (kind->generated || b.in[3]);
     if (!noisy || kind->generated)
@@ -50,11 +58,12 @@ static void step_piece(const dk_call *c, const dk_kargs *a, int32_t t, int32_t t
 }
 
 /* A thresholded run: each row its own threshold, the rows in groups
- * (threshold.h): the |x0| of the group's rows, each packed with the bracket
- * the row before left (x0_abs), then their thresholds, then their steps.
+ * (threshold.h): the x0 of the group's rows, the |x0| of each packed with
+ * the bracket the row before left (x0_abs), then their thresholds, then
+ * their steps.
  * A run starts with the bracket the task's run before it left (rows at
  * another t, whose bracket may or may not place this run's values). A task's
- * first row has none: its threshold is found as soon as its |x0| is, and
+ * first row has none: its threshold is found as soon as its x0 is, and
  * the rest of its group is packed with the bracket it leaves. Packed with
  * none, every row of a call's first group paid for a sample and a second
  * pass (pack_within), and a call of a few rows, as most sampling calls are,
@@ -64,7 +73,7 @@ static void threshold_run(const dk_call *c, const dk_kargs *a, int32_t t, int32_
     const step_kind *kind = c->ctx;
     const dk_step_opts *o = c->opts;
     const size_t dim = c->dim, group = c->group_rows;
-    float *abs_rows = c->scratch, *candidates = c->scratch + group * dim;
+    float *x0_rows = c->scratch, *candidates = c->scratch + group * dim;
     const double any = 1.0; /* the x0 map does not depend on the threshold */
     int x0_form, mode;
     dk_kargs x0 = {.c = dk_step_coefs_of(c->s, kind->sampler, t, t_prev, o, &any, &x0_form, &mode),
@@ -79,26 +88,26 @@ static void threshold_run(const dk_call *c, const dk_kargs *a, int32_t t, int32_
             const size_t at = first + r * dim;
             for (int i = 0; i < 3; i++)
                 x0.in[i] = a->in[i] ? a->in[i] + at : NULL;
-            x0.out[0] = abs_rows + r * dim;
+            x0.out[0] = x0_rows + r * dim;
             x0.out[1] = candidates + r * dim;
             brackets[r] = next;
             x0.c.lo = next.lo, x0.c.hi = next.hi;
             x0.counts = brackets[r].counts;
             dk_kernel(c, DK_KERNEL_x0_abs)(dim, &x0);
             if (r == 0 && next.lo == INFINITY) { /* no bracket yet */
-                s[0] = dk_threshold_of(abs_rows, candidates, dim, o->threshold_ratio, o->threshold_max,
+                s[0] = dk_threshold_of(x0_rows, candidates, dim, o->threshold_ratio, o->threshold_max,
                                        &brackets[0], pack_within);
                 next = brackets[0];
                 found = 1;
             }
         }
         for (size_t r = found; r < rows; r++) {
-            s[r] = dk_threshold_of(abs_rows + r * dim, candidates + r * dim, dim, o->threshold_ratio,
+            s[r] = dk_threshold_of(x0_rows + r * dim, candidates + r * dim, dim, o->threshold_ratio,
                                    o->threshold_max, &brackets[r], pack_within);
             next = brackets[r];
         }
         for (size_t r = 0; r < rows; r++)
-            step_piece(c, a, t, t_prev, first + r * dim, dim, &s[r]);
+            step_piece(c, a, t, t_prev, first + r * dim, dim, &s[r], x0_rows + r * dim);
     }
     *c->carried = next;
 }
@@ -113,7 +122,7 @@ static void step_run(const dk_call *c, size_t r0, size_t n, dk_kargs *a)
     if (c->opts->threshold_ratio > 0.0f)
         threshold_run(c, a, t, t_prev, n);
     else
-        step_piece(c, a, t, t_prev, 0, n, NULL);
+        step_piece(c, a, t, t_prev, 0, n, NULL, NULL);
 }
 
 /* The arguments every step shares; z NULL and noise NULL for none. */

@@ -2,9 +2,9 @@
  * the same threshold and the thresholded step stays bit-identical within a
  * family.
  *
- * A thresholded step is two passes over a row that stays in cache (|x0|,
- * then the step) with this selection between them, which must cost about a
- * pass. Selection by data-dependent branches mispredicts about every other
+ * A thresholded step is two passes over a row that stays in cache (x0,
+ * then the step from it) with this selection of a quantile of |x0| between
+ * them, which must cost about a pass. Selection by data-dependent branches mispredicts about every other
  * comparison (20 cycles a value). So, as Floyd and Rivest's SELECT does: a
  * strided sample of the row brackets the wanted order statistics in
  * [lo, hi]; the pack_within kernel gathers the values in [lo, hi] (a few
@@ -151,7 +151,7 @@ static void bracket_from_sample(const float *a, float *work, size_t n, const sam
 {
     float sample[SAMPLE_MAX];
     for (size_t j = 0; j < s->m; j++)
-        sample[j] = a[(2 * j + 1) * n / (2 * s->m)];
+        sample[j] = fabsf(a[(2 * j + 1) * n / (2 * s->m)]);
     b->lo = -INFINITY, b->hi = INFINITY;
     size_t lo_at = 0;
     if (s->lo_rank >= 0) {
@@ -169,12 +169,12 @@ static void bracket_from_sample(const float *a, float *work, size_t n, const sam
     pack_within(n, &pack);
 }
 
-/* The k-th smallest (0-based) of a[0..n) in *below and, if pair, the
+/* The k-th smallest (0-based) of |a[0..n)| in *below and, if pair, the
  * (k+1)-th in *above (k + 1 < n then). b: on entry a bracket with its
  * candidates in work and its counts; on return the bracket for the next
  * row. 0 if a NaN is among the values: b's counts say so for the whole
  * row, so nothing after that check meets a NaN. */
-static int order_stats(float *a, float *work, size_t n, size_t k, int pair, dk_bracket *b,
+static int order_stats(const float *a, float *work, size_t n, size_t k, int pair, dk_bracket *b,
                        dk_kernel_fn pack_within, float *below, float *above)
 {
     const size_t last = pair ? k + 1 : k;
@@ -198,10 +198,12 @@ static int order_stats(float *a, float *work, size_t n, size_t k, int pair, dk_b
             return 1;
         }
     }
-    select_kth(a, n, k);
-    *below = a[k];
+    for (size_t i = 0; i < n; i++) /* the whole row, in work: a stays as it is */
+        work[i] = fabsf(a[i]);
+    select_kth(work, n, k);
+    *below = work[k];
     if (pair)
-        *above = min_of(a + k + 1, n - k - 1);
+        *above = min_of(work + k + 1, n - k - 1);
     return 1;
 }
 
@@ -212,7 +214,7 @@ size_t dk_threshold_group(size_t dim)
     return rows < 1 ? 1 : rows > DK_GROUP_MAX ? DK_GROUP_MAX : rows;
 }
 
-double dk_threshold_of(float *a, float *work, size_t n, double ratio, double max, dk_bracket *b,
+double dk_threshold_of(const float *a, float *work, size_t n, double ratio, double max, dk_bracket *b,
                        dk_kernel_fn pack_within)
 {
     /* torch.quantile, linear: the value at position ratio (n - 1) */

@@ -35,16 +35,19 @@ DK_KERNEL(step, "x m u? z? -> x_prev", DK_STREAMS)
 
 /* The reverse step through a clamped x0: x0 = fma(kx, x, km * m'),
  * x0c = min(hi, max(lo, x0)) * scale, x_prev = fma(sigma, z, fma(a0, x0c,
- * fma(ax, x, am * m'))); mode 1 drops the m' term: fma(a0, x0c, ax * x). */
-DK_KERNEL(step_x0, "x m u? z? -> x_prev", DK_USES_CLIP | DK_STREAMS | DK_MODES(2))
+ * fma(ax, x, am * m'))); mode 1 drops the m' term: fma(a0, x0c, ax * x).
+ * Mode 2 is mode 1 with m' as x0 itself (x0 = m'): the second pass of a
+ * thresholded step, which reads the x0 its first pass stored (x0_abs). */
+DK_KERNEL(step_x0, "x m u? z? -> x_prev", DK_USES_CLIP | DK_STREAMS | DK_MODES(3))
 
-/* |x0| of a row, for its thresholding quantile: a = |fma(kx, x, km * m')|;
+/* x0 of a row, for its thresholding quantile: a = fma(kx, x, km * m');
  * packed and counts: those of pack_within on a, in the same pass. */
 DK_KERNEL(x0_abs, "x m u? -> a packed", DK_USES_CLIP | DK_WRITES_COUNTS | DK_PREFETCHES)
 
-/* The values of a within [lo, hi] (never NaN), in order: the candidates of
- * the quantile. No arithmetic. counts: the values below lo, within [lo, hi],
- * and NaN. packed[counts[1] .. n) is scratch (dk_out_defined). */
+/* The values |a| within [lo, hi] (never NaN), in order: the candidates of
+ * the quantile. No arithmetic besides |a|. counts: the values |a| below lo,
+ * within [lo, hi], and NaN. packed[counts[1] .. n) is scratch
+ * (dk_out_defined). */
 DK_KERNEL(pack_within, "a -> packed", DK_USES_CLIP | DK_WRITES_COUNTS)
 
 /* The squared error of a training loss over one row: d = m - fma(kx, x0,
@@ -67,7 +70,7 @@ DK_KERNEL(q_sample_randn, "x0 -> xt eps_out?", DK_USES_NOISE | DK_STREAMS)
 
 /* step and step_x0 with generated z. */
 DK_KERNEL(step_randn, "x m u? -> x_prev", DK_USES_NOISE | DK_STREAMS)
-DK_KERNEL(step_x0_randn, "x m u? -> x_prev", DK_USES_CLIP | DK_USES_NOISE | DK_STREAMS | DK_MODES(2))
+DK_KERNEL(step_x0_randn, "x m u? -> x_prev", DK_USES_CLIP | DK_USES_NOISE | DK_STREAMS | DK_MODES(3))
 
 /* loss with generated eps. */
 DK_KERNEL(loss_randn, "x0 m -> grad?", DK_USES_NOISE | DK_WRITES_SUM)

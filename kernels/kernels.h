@@ -19,7 +19,8 @@ extern "C" {
  *   linear       out = fma(sigma, z, fma(ax, x, am * m'))
  *   through x0   x0 = fma(kx, x, km * m'), x0c = min(hi, max(lo, x0)) * scale,
  *                out = fma(sigma, z, fma(a0, x0c, fma(ax, x, am * m')))
- *                (mode 1: fma(a0, x0c, ax * x), no m' term)
+ *                (mode 1: fma(a0, x0c, ax * x), no m' term; mode 2: mode 1
+ *                with x0 = m', the x0 a thresholded step's first pass stored)
  * and q_sample is xt = fma(ax, x0, am * eps). */
 typedef struct dk_step_coefs {
     float w;             /* guidance scale */

@@ -37,36 +37,34 @@ DK_INLINE void step_block(size_t at, size_t part, const step_consts *k, int x0_f
 #define STEP_LOOP(x0_form, mode, guide, noisy)                                                               \
     DK_FOR_BLOCKS_TO(n, out, a->stream, step_block, &k, x0_form, mode, guide, noisy, x, m, u, z, out)
 
+/* The loops of one mode: with and without guidance, with and without z. */
+#define STEP_FORMS(x0_form, mode)                                                                            \
+    do {                                                                                                     \
+        if (u && z)                                                                                          \
+            STEP_LOOP(x0_form, mode, 1, 1);                                                                  \
+        else if (u)                                                                                          \
+            STEP_LOOP(x0_form, mode, 1, 0);                                                                  \
+        else if (z)                                                                                          \
+            STEP_LOOP(x0_form, mode, 0, 1);                                                                  \
+        else                                                                                                 \
+            STEP_LOOP(x0_form, mode, 0, 0);                                                                  \
+    } while (0)
+
 /* x0_form is a constant at both call sites, and so is every case below. */
 DK_INLINE void step_any(size_t n, const dk_kargs *a, int x0_form)
 {
     const float *x = a->in[0], *m = a->in[1], *u = a->in[2], *z = a->in[3];
     float *out = a->out[0];
     const step_consts k = step_consts_of(&a->c);
-    switch ((x0_form && a->mode) << 2 | (u != NULL) << 1 | (z != NULL)) {
+    switch (x0_form ? a->mode : 0) {
     case 0:
-        STEP_LOOP(x0_form, 0, 0, 0);
+        STEP_FORMS(x0_form, 0);
         break;
     case 1:
-        STEP_LOOP(x0_form, 0, 0, 1);
-        break;
-    case 2:
-        STEP_LOOP(x0_form, 0, 1, 0);
-        break;
-    case 3:
-        STEP_LOOP(x0_form, 0, 1, 1);
-        break;
-    case 4:
-        STEP_LOOP(x0_form, 1, 0, 0);
-        break;
-    case 5:
-        STEP_LOOP(x0_form, 1, 0, 1);
-        break;
-    case 6:
-        STEP_LOOP(x0_form, 1, 1, 0);
+        STEP_FORMS(x0_form, 1);
         break;
     default:
-        STEP_LOOP(x0_form, 1, 1, 1);
+        STEP_FORMS(x0_form, 2);
         break;
     }
 }
@@ -74,16 +72,17 @@ DK_INLINE void step_any(size_t n, const dk_kargs *a, int x0_form)
 void DK_FN(step)(size_t n, const dk_kargs *a) { step_any(n, a, 0); }
 void DK_FN(step_x0)(size_t n, const dk_kargs *a) { step_any(n, a, 1); }
 
-/* ---- |x0| for the thresholding quantile ---- */
+/* ---- x0 for the thresholding quantile ---- */
 
-DK_INLINE vf x0_abs_vector(const step_consts *k, int guide, vf x, vf m, vf u)
+DK_INLINE vf x0_vector(const step_consts *k, int guide, vf x, vf m, vf u)
 {
     if (guide)
         m = guided(k, m, u);
-    return vf_abs(x0_of(k, x, m));
+    return x0_of(k, x, m);
 }
 
-/* One pass: |x0| to out, and those within [lo, hi] packed (pack_math.h).
+/* One pass: x0 to out (step_x0's mode 2 reads it back), and those |x0|
+ * within [lo, hi] packed (pack_math.h).
  * open: hi is +Inf, and |x0| is never below 0, so pack_vector_open packs
  * (the bracket of a quantile near the top, as thresholding's 0.995 is).
  * far: the call's arrays are past the caches (a->stream), so x, m and u are
@@ -108,22 +107,22 @@ DK_INLINE void x0_abs_any(size_t n, const dk_kargs *a, int guide, int far, int o
                     prefetch_ahead(u + at, DK_PREFETCH_FLOATS);
             }
             const vf v =
-                x0_abs_vector(&k, guide, vf_loadu(x + at), vf_loadu(m + at), guide ? vf_loadu(u + at) : k.w);
+                x0_vector(&k, guide, vf_loadu(x + at), vf_loadu(m + at), guide ? vf_loadu(u + at) : k.w);
             vf_storeu(out + at, v);
             if (open)
-                pack_vector_open(&p, v);
+                pack_vector_open(&p, vf_abs(v));
             else
-                pack_vector(&p, v);
+                pack_vector(&p, vf_abs(v));
         }
     if (open)
         pack_open_end(&p, at);
     if (at < n) { /* the tail through the same operations, then packed one by one */
         const size_t part = n - at;
-        const vf v = x0_abs_vector(&k, guide, vf_load_part(x + at, part), vf_load_part(m + at, part),
-                                   guide ? vf_load_part(u + at, part) : k.w);
+        const vf v = x0_vector(&k, guide, vf_load_part(x + at, part), vf_load_part(m + at, part),
+                               guide ? vf_load_part(u + at, part) : k.w);
         vf_store_part(out + at, v, part);
         for (; at < n; at++)
-            pack_one(&p, out[at]);
+            pack_one(&p, fabsf(out[at]));
     }
     pack_finish(&p, a->counts);
 }
@@ -178,18 +177,24 @@ DK_INLINE void step_randn_any(size_t n, const dk_kargs *a, int x0_form)
     float *out = a->out[0];
     const step_consts k = step_consts_of(&a->c);
     const philox_key key = philox_key_of(a->noise.seed, a->noise.stream);
-    switch ((x0_form && a->mode) << 1 | (u != NULL)) {
+    switch (x0_form ? a->mode : 0) {
     case 0:
-        STEP_RANDN_LOOP(x0_form, 0, 0);
+        if (u)
+            STEP_RANDN_LOOP(x0_form, 0, 1);
+        else
+            STEP_RANDN_LOOP(x0_form, 0, 0);
         break;
     case 1:
-        STEP_RANDN_LOOP(x0_form, 0, 1);
-        break;
-    case 2:
-        STEP_RANDN_LOOP(x0_form, 1, 0);
+        if (u)
+            STEP_RANDN_LOOP(x0_form, 1, 1);
+        else
+            STEP_RANDN_LOOP(x0_form, 1, 0);
         break;
     default:
-        STEP_RANDN_LOOP(x0_form, 1, 1);
+        if (u)
+            STEP_RANDN_LOOP(x0_form, 2, 1);
+        else
+            STEP_RANDN_LOOP(x0_form, 2, 0);
         break;
     }
 }

@@ -40,15 +40,16 @@ DK_INLINE vf x0_clamped(const step_consts *k, vf x0)
 
 /* The step without noise. x0_form 0: fma(ax, x, am * m'); 1: through the
  * clamped x0, fma(a0, x0c, fma(ax, x, am * m')), or in mode 1
- * fma(a0, x0c, ax * x). guide: m' from m and u. All three are constants
- * where the kernels call it, so the branches fold away. */
+ * fma(a0, x0c, ax * x), or in mode 2 the same with x0 = m' (given, not
+ * made). guide: m' from m and u. All four are constants where the kernels
+ * call it, so the branches fold away. */
 DK_INLINE vf step_mean(const step_consts *k, int x0_form, int mode, int guide, vf x, vf m, vf u)
 {
     if (guide)
         m = guided(k, m, u);
     if (!x0_form)
         return vf_fma(k->ax, x, vf_mul(k->am, m));
-    const vf x0c = x0_clamped(k, x0_of(k, x, m));
+    const vf x0c = x0_clamped(k, mode == 2 ? m : x0_of(k, x, m));
     if (mode)
         return vf_fma(k->a0, x0c, vf_mul(k->ax, x));
     return vf_fma(k->a0, x0c, vf_fma(k->ax, x, vf_mul(k->am, m)));

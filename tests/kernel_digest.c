@@ -22,7 +22,7 @@
 #define N_MAX 1000
 
 static float inputs[DK_MAX_IN][N_MAX], outputs[DK_MAX_OUT][N_MAX];
-static dk_step_coefs coefs[3]; /* no clamp, a clip, a threshold: fixed by the seed */
+static dk_step_coefs coefs[4]; /* no clamp, a clip, a threshold, an open bracket: fixed by the seed */
 
 /* FNV-1a over the output bits; every NaN hashes as the same NaN, since the
  * contract leaves NaN sign and payload open. */
@@ -48,7 +48,8 @@ static uint64_t digest(const dk_kernels *k, dk_kernel_id id, const dk_kernel_des
         if (absent & ~d->optional)
             continue;
         for (int mode = 0; mode < d->modes; mode++)
-            for (int clamp = 0; clamp < (u & DK_USES_CLIP ? 3 : 1); clamp++)
+            /* none, clip, threshold, and for the kernels that pack a bracket open above */
+            for (int clamp = 0; clamp < (u & DK_USES_CLIP ? u & DK_WRITES_COUNTS ? 4 : 3 : 1); clamp++)
                 for (size_t o = 0; o < (u & DK_USES_NOISE ? sizeof offsets / sizeof offsets[0] : 1); o++)
                     for (size_t l = 0; l < sizeof lengths / sizeof lengths[0]; l++) {
                         size_t counts[DK_MAX_COUNTS] = {0};
@@ -87,7 +88,7 @@ int main(void)
     dk_test_set_seed(20261122);
     for (int i = 0; i < DK_MAX_IN; i++)
         dk_rand_fill_special(inputs[i], N_MAX, 2.0);
-    for (int clamp = 0; clamp < 3; clamp++)
+    for (int clamp = 0; clamp < 4; clamp++)
         coefs[clamp] = test_step_coefs(clamp);
     for (int family = 0; family <= 1; family++) {
         const char *fam = family ? "fused" : "plain";

@@ -147,8 +147,9 @@ static int array_named(const char (*names)[24], int n, const char *name)
 }
 
 /* The counts and packed values of a kernel that packs, from its values a (an
- * input or an output) by kernel_list.h's definition: a second implementation
- * beside the reference build, which shares pack_math.h with the others. */
+ * input or an output) by kernel_list.h's definition, which packs |a|: a
+ * second implementation beside the reference build, which shares
+ * pack_math.h with the others. */
 static void check_packing(const kcase *c, size_t n, float *const *in, float *const *out, const results *res,
                           const char *layout)
 {
@@ -160,7 +161,7 @@ static void check_packing(const kcase *c, size_t n, float *const *in, float *con
     const float lo = c->args.c.lo, hi = c->args.c.hi;
     size_t below = 0, within = 0, nans = 0, misplaced = 0;
     for (size_t i = 0; i < n; i++) {
-        const float v = a[i];
+        const float v = fabsf(a[i]);
         if (v != v) {
             nans++;
         } else if (v < lo) {

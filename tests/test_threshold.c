@@ -40,13 +40,17 @@ static double reference(const float *a, size_t n, double ratio, double max)
     return fmin(fmax(q, 1.0), max);
 }
 
-/* dk_threshold_of as the library calls it: the row's values within the
- * bracket packed and counted first (here by the test's own loop, where the
- * library has the x0_abs kernel). The bracket comes back for the next row. */
+/* dk_threshold_of as the library calls it: on a row of x0, whose |x0| are
+ * the values of a (here each of a with a random sign), the values within
+ * the bracket packed and counted first (here by the test's own loop, where
+ * the library has the x0_abs kernel). The bracket comes back for the next
+ * row; the row itself must come back as it was (the step reads it next). */
 static double threshold(const float *a, size_t n, double ratio, double max, dk_bracket *b)
 {
-    float *row = malloc(n * sizeof *row), *candidates = malloc(n * sizeof *candidates);
-    memcpy(row, a, n * sizeof *row);
+    float *row = malloc(n * sizeof *row), *given = malloc(n * sizeof *given),
+          *candidates = malloc(n * sizeof *candidates);
+    for (size_t i = 0; i < n; i++)
+        given[i] = row[i] = dk_rand_u64() & 1 ? -a[i] : a[i];
     size_t below = 0, within = 0, nans = 0;
     for (size_t i = 0; i < n; i++) {
         below += a[i] < b->lo;
@@ -57,7 +61,9 @@ static double threshold(const float *a, size_t n, double ratio, double max, dk_b
     b->counts[0] = below, b->counts[1] = within, b->counts[2] = nans;
     const double q =
         dk_threshold_of(row, candidates, n, ratio, max, b, dk_active_kernels()->fn[DK_KERNEL_pack_within]);
+    dk_check(memcmp(row, given, n * sizeof *row) == 0, "n = %zu: dk_threshold_of changed the row", n);
     free(row);
+    free(given);
     free(candidates);
     return q;
 }
