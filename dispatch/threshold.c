@@ -4,8 +4,8 @@
  *
  * A thresholded step is two passes over a row that stays in cache (x0,
  * then the step from it) with this selection of a quantile of |x0| between
- * them, which must cost about a pass. Selection by data-dependent branches mispredicts about every other
- * comparison (20 cycles a value). So, as Floyd and Rivest's SELECT does: a
+ * them, which must cost about a pass. Selection by data-dependent branches
+ * mispredicts about every other comparison (20 cycles a value). So, as Floyd and Rivest's SELECT does: a
  * strided sample of the row brackets the wanted order statistics in
  * [lo, hi]; the pack_within kernel gathers the values in [lo, hi] (a few
  * percent of the row) and counts those below lo, which places them among

@@ -41,7 +41,8 @@ DK_KERNEL(step, "x m u? z? -> x_prev", DK_STREAMS)
 DK_KERNEL(step_x0, "x m u? z? -> x_prev", DK_USES_CLIP | DK_STREAMS | DK_MODES(3))
 
 /* x0 of a row, for its thresholding quantile: a = fma(kx, x, km * m');
- * packed and counts: those of pack_within on a, in the same pass. */
+ * packed and counts: those of pack_within on a (of |x0|, whence the name),
+ * in the same pass. */
 DK_KERNEL(x0_abs, "x m u? -> a packed", DK_USES_CLIP | DK_WRITES_COUNTS | DK_PREFETCHES)
 
 /* The values |a| within [lo, hi] (never NaN), in order: the candidates of

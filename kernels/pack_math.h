@@ -44,17 +44,14 @@ DK_INLINE uint32_t pack_floor_of(float lo)
 
 DK_INLINE pack_state pack_start(float *packed, float lo, float hi)
 {
-    const pack_state p = {packed,
-                          vf_set1(lo),
-                          vf_set1(hi),
-                          lo,
-                          hi,
-                          0,
-                          0,
-                          0,
-                          vu_set1(0),
-                          vu_set1(0),
-                          vu_set1(pack_floor_of(lo))};
+    const pack_state p = {.packed = packed,
+                          .lo = vf_set1(lo),
+                          .hi = vf_set1(hi),
+                          .lo1 = lo,
+                          .hi1 = hi,
+                          .t_below = vu_set1(0),
+                          .t_nan = vu_set1(0),
+                          .floor = vu_set1(pack_floor_of(lo))};
     return p;
 }
 
