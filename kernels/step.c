@@ -20,11 +20,13 @@ DK_INLINE void step_block(size_t at, size_t part, const step_consts *k, int x0_f
                           int noisy, const float *x, const float *m, const float *u, const float *z,
                           float *out)
 {
-    if (DK_STEP_PREFETCH_FLOATS && guide && noisy && part == DK_STREAMED && starts_line(at)) {
+    if (DK_STEP_PREFETCH_FLOATS && (guide || noisy) && part == DK_STREAMED && starts_line(at)) {
         prefetch_ahead(x + at, DK_STEP_PREFETCH_FLOATS);
         prefetch_ahead(m + at, DK_STEP_PREFETCH_FLOATS);
-        prefetch_ahead(u + at, DK_STEP_PREFETCH_FLOATS);
-        prefetch_ahead(z + at, DK_STEP_PREFETCH_FLOATS);
+        if (guide)
+            prefetch_ahead(u + at, DK_STEP_PREFETCH_FLOATS);
+        if (noisy)
+            prefetch_ahead(z + at, DK_STEP_PREFETCH_FLOATS);
     }
     const vf vx = vf_load_block(x + at, part), vm = vf_load_block(m + at, part);
     const vf vu = guide ? vf_load_block(u + at, part) : vm;

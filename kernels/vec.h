@@ -120,6 +120,15 @@ DK_INLINE int starts_line(size_t at) { return DK_W >= 16 || at % 16 == 0; }
             BLOCK(at_, (n)-at_, __VA_ARGS__);                                                                \
     } while (0)
 
+/* The streamed loop below is unrolled four times (a cache line a turn on
+ * SSE4.1): the blocks then share the loop's count, compare and branch,
+ * which were as many operations as the arithmetic of SSE4.1's clamped step
+ * of three arrays (measured on a Zen 5 at 64 MiB: SSE4.1 step_x0 without
+ * guidance or z from 0.83-1.06 to 1.13-1.14 of the plain loop's speed;
+ * AVX2 and AVX-512 unchanged). The same blocks in the same order: the
+ * same bits. */
+#define DK_UNROLL_LINE _Pragma("GCC unroll 4")
+
 /* DK_FOR_BLOCKS, the full vectors storing to out with non-temporal stores
  * when stream is non-zero (a->stream of DK_STREAMS kernels): a partial
  * block first up to out's vector alignment, then full vectors as
@@ -137,8 +146,7 @@ DK_INLINE int starts_line(size_t at) { return DK_W >= 16 || at % 16 == 0; }
             at_ = (n);                                                                                       \
         if (at_)                                                                                             \
             BLOCK(0, at_, __VA_ARGS__);                                                                      \
-        for (; at_ + DK_W <= (n); at_ += DK_W)                                                               \
-            BLOCK(at_, DK_STREAMED, __VA_ARGS__);                                                            \
+        DK_UNROLL_LINE for (; at_ + DK_W <= (n); at_ += DK_W) BLOCK(at_, DK_STREAMED, __VA_ARGS__);          \
         if (at_ < (n))                                                                                       \
             BLOCK(at_, (n)-at_, __VA_ARGS__);                                                                \
         vf_stream_fence();                                                                                   \

@@ -8,15 +8,20 @@
 #define DK_W     4
 #define DK_FUSED 0
 
-/* The guided, noisy step (step.c) streaming from memory prefetches its four
- * inputs 8 lines ahead. Without FMA and on four lanes the clamped form is 16
- * operations per vector, 64 per line of each array, and the out-of-order
- * window then reaches too few lines ahead for the memory: on a Zen 4 at 64
- * MiB, step_x0 went from 1.26 to 1.09 of the plain loop's time, and
- * dk_p_step (clipped, guided, z given) took 0.86 to 0.96 of its time. The
- * same prefetch on AVX2 and AVX-512, and on the forms that read three
- * arrays, was no faster or slower. */
-#define DK_STEP_PREFETCH_FLOATS 128
+/* The steps with guidance or z (step.c: four arrays) streaming from memory
+ * prefetch their inputs 48 lines ahead. Without FMA and on four lanes the
+ * clamped, guided form is 16 operations per vector, 64 per line of each
+ * array, and the out-of-order window then reaches too few lines ahead for
+ * the memory. On a Zen 4 at 64 MiB, 8 lines ahead took step_x0 (guided,
+ * z) from 1.26 to 1.09 of the plain loop's time and dk_p_step (clipped,
+ * guided, z given) to 0.86 to 0.96 of its time; there, the same prefetch
+ * on AVX2 and AVX-512 was no faster or slower. On a Zen 5 (44 GB/s for one
+ * thread's triad) 8 lines ahead was slower than none (step 0.82 of the
+ * loop's speed against 0.98 to 1.07, step_x0 0.76 against 0.91 to 0.99),
+ * and 48 lines gave step 1.11 to 1.24 and step_x0 1.13 to 1.25; the forms
+ * of three arrays gained nothing from it there. 3 KiB ahead of each of
+ * four arrays stays well inside L1. */
+#define DK_STEP_PREFETCH_FLOATS 768
 
 typedef __m128 vf;
 typedef __m128i vu;
