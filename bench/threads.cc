@@ -139,18 +139,18 @@ volatile float g_sink; // keeps the sums of reduce_loop3
 // calling one included) in contiguous parts.
 void baseline_threads(Family f, unsigned threads)
 {
-    const Batch &b = g_batch;
-    const size_t n = b.rows * b.dim;
+    const Batch *const b = &g_batch; // a pointer: clang finds a captured reference to a global unneeded
+    const size_t n = b->rows * b->dim;
     const StepCoefs k = step_coefs(g_sched, g_t);
     std::vector<std::thread> others;
-    auto part = [&b, &k, f, n, threads](unsigned i) {
+    auto part = [b, &k, f, n, threads](unsigned i) {
         const size_t lo = n * i / threads, hi = n * (i + 1) / threads;
         if (f == Family::triad)
-            triad(hi - lo, b.out[0] + lo, b.in[0] + lo, 0.5f, b.in[1] + lo);
+            triad(hi - lo, b->out[0] + lo, b->in[0] + lo, 0.5f, b->in[1] + lo);
         else if (f == Family::fused_loop)
-            fused_loop(hi - lo, k, b.in[0] + lo, b.in[1] + lo, b.in[2] + lo, b.out[0] + lo);
+            fused_loop(hi - lo, k, b->in[0] + lo, b->in[1] + lo, b->in[2] + lo, b->out[0] + lo);
         else
-            g_sink = reduce_loop3(hi - lo, k, b.in[0] + lo, b.in[1] + lo, b.in[2] + lo);
+            g_sink = reduce_loop3(hi - lo, k, b->in[0] + lo, b->in[1] + lo, b->in[2] + lo);
     };
     for (unsigned i = 1; i < threads; ++i)
         others.emplace_back(part, i);
