@@ -1,5 +1,6 @@
 /* The schedule getters against the oracle's double-precision schedule, and
- * the properties the conventions promise. */
+ * the properties the conventions promise: of dk_schedule_create, of
+ * dk_schedule_from_alpha_bar and of dk_schedule_rescale_zero_snr. */
 #include <math.h>
 #include <stdio.h>
 
@@ -41,6 +42,56 @@ static void compare(dk_beta_schedule kind, const char *name, int T, double b0, d
     dk_schedule_destroy(s);
 }
 
+/* The largest relative difference of s's getters from o's beta, alpha_bar
+ * and posterior variance (alpha_bar 0 and beta_tilde_1 = 0 exactly). */
+static double worst_getter(const dk_schedule *s, const oracle_schedule *o)
+{
+    double worst = 0;
+    for (int t = 1; t <= o->T; t++) {
+        const double want_var = o->beta[t] * (1 - o->ab[t - 1]) / (1 - o->ab[t]);
+        const double ab = dk_schedule_alpha_bar(s, t), var = dk_schedule_posterior_variance(s, t);
+        const double e_ab = o->ab[t] == 0 ? (ab == 0 ? 0 : INFINITY) : fabs(ab / o->ab[t] - 1);
+        const double e_var = t > 1 ? fabs(var / want_var - 1) : var == 0 ? 0 : INFINITY;
+        worst = fmax(worst, fmax(fabs(dk_schedule_beta(s, t) / o->beta[t] - 1), fmax(e_ab, e_var)));
+    }
+    return worst;
+}
+
+/* dk_schedule_from_alpha_bar on the oracle's alpha_bar of each kind, and
+ * dk_schedule_rescale_zero_snr against the oracle's rescaling, written from
+ * Lin et al. 2024. 1e-10: beta = 1 - ab_t / ab_{t-1} cancels, as in
+ * compare(). */
+static void compare_alpha_bar(dk_beta_schedule kind, const char *name, int T, double b0, double b1)
+{
+    oracle_schedule o = oracle_schedule_make(kind, T, b0, b1);
+    dk_schedule *s = NULL, *made = NULL, *zero = NULL;
+    dk_check(dk_schedule_from_alpha_bar(&s, o.ab + 1, T) == DK_OK, "%s T=%d: from_alpha_bar", name, T);
+    if (s) {
+        const double worst = worst_getter(s, &o);
+        dk_check(worst < 1e-10, "%s T=%d: from_alpha_bar %g from the oracle", name, T, worst);
+        for (int t = 0; t <= T; t++)
+            dk_check(dk_schedule_alpha_bar(s, t) == o.ab[t], "%s T=%d: alpha_bar_%d not kept exactly", name,
+                     T, t);
+    }
+    if (T >= 2 && dk_schedule_create(&made, kind, T, b0, b1) == DK_OK) {
+        oracle_schedule z = oracle_schedule_rescaled(&o);
+        dk_check(dk_schedule_rescale_zero_snr(&zero, made) == DK_OK, "%s T=%d: rescale", name, T);
+        if (zero) {
+            const double worst = worst_getter(zero, &z);
+            dk_check(worst < 1e-10, "%s T=%d: rescaled %g from the oracle", name, T, worst);
+            dk_check(dk_schedule_alpha_bar(zero, T) == 0.0 && dk_schedule_beta(zero, T) == 1.0,
+                     "%s T=%d: rescaled alpha_bar_T = %g", name, T, dk_schedule_alpha_bar(zero, T));
+            dk_check(fabs(dk_schedule_alpha_bar(zero, 1) / o.ab[1] - 1) < 1e-14,
+                     "%s T=%d: rescaled alpha_bar_1", name, T);
+        }
+        oracle_schedule_free(&z);
+    }
+    dk_schedule_destroy(zero);
+    dk_schedule_destroy(made);
+    dk_schedule_destroy(s);
+    oracle_schedule_free(&o);
+}
+
 int main(void)
 {
     static const int steps[] = {1, 2, 3, 50, 1000, 4000};
@@ -49,6 +100,10 @@ int main(void)
         compare(DK_BETA_SCALED_LINEAR, "scaled_linear", steps[i], 0.00085, 0.012);
         compare(DK_BETA_COSINE, "cosine", steps[i], 0, 0);
         compare(DK_BETA_SIGMOID, "sigmoid", steps[i], 1e-4, 0.02);
+        compare_alpha_bar(DK_BETA_LINEAR, "linear", steps[i], 1e-4, 0.02);
+        compare_alpha_bar(DK_BETA_SCALED_LINEAR, "scaled_linear", steps[i], 0.00085, 0.012);
+        compare_alpha_bar(DK_BETA_COSINE, "cosine", steps[i], 0, 0);
+        compare_alpha_bar(DK_BETA_SIGMOID, "sigmoid", steps[i], 1e-4, 0.02);
     }
     /* the explicit array is copied: changing it afterwards changes nothing */
     double betas[3] = {0.1, 0.2, 0.3};
