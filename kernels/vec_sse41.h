@@ -15,11 +15,12 @@
  * the memory. On a Zen 4 at 64 MiB, 8 lines ahead took step_x0 (guided,
  * z) from 1.26 to 1.09 of the plain loop's time and dk_p_step (clipped,
  * guided, z given) to 0.86 to 0.96 of its time; there, the same prefetch
- * on AVX2 and AVX-512 was no faster or slower. On a Zen 5 (44 GB/s for one
- * thread's triad) 8 lines ahead was slower than none (step 0.82 of the
- * loop's speed against 0.98 to 1.07, step_x0 0.76 against 0.91 to 0.99),
- * and 48 lines gave step 1.11 to 1.24 and step_x0 1.13 to 1.25; the forms
- * of three arrays gained nothing from it there. 3 KiB ahead of each of
+ * on AVX2 and AVX-512 was no faster or slower. On a Zen 5 (about 40 GB/s
+ * for one thread's triad) 8 lines ahead was slower than none (step 0.82 of
+ * the loop's speed against 0.98 to 1.11, step_x0 0.76 against 0.91 to
+ * 1.01), and 48 lines gave step 1.12 to 1.34 and step_x0 1.11 to 1.28, with
+ * the loop of vec.h unrolled or not; the forms of three arrays gained
+ * nothing from it there. 3 KiB ahead of each of
  * four arrays stays well inside L1. */
 #define DK_STEP_PREFETCH_FLOATS 768
 
