@@ -36,6 +36,21 @@
 #define DK_CHUNK        (4 * DK_CHUNK_BLOCKS) /* normals per chunk */
 #define DK_CHUNK_VECS   (4 * DK_BATCHES)      /* vectors per chunk */
 
+/* Whether the rounds run on the even and the odd lanes of each batch apart
+ * (vec_<isa>.h defines it to 1 where it pays, with three more layer ops:
+ * vu_mul_even(a, m), the 64-bit products of the even 32-bit lanes of a and
+ * m; vu_shr32_64(a), each 64-bit lane shifted down 32; and
+ * vu_interleave_even(e, o), the even lanes of e in the even lanes and those
+ * of o in the odd lanes). A half keeps each word in the low half of a 64-bit
+ * lane, where one widening multiply leaves the low product in place and the
+ * high one a shift away, and the next multiply reads only the low halves,
+ * so the junk the xors leave in the high halves never matters: four
+ * multiplies a round for 2 x DK_W/2 blocks instead of six (two widening
+ * ones and a low one for each word), the same count of operations. */
+#ifndef DK_PHILOX_HALVES
+#define DK_PHILOX_HALVES 0
+#endif
+
 /* The block of lane i within a batch. Lane 4h + k holds block k * (W/4) + h,
  * so that a 4x4 transpose inside each 128-bit part of the vector
  * (vf_transpose4) leaves the normals in memory order. */
@@ -91,6 +106,42 @@ DK_INLINE void philox_counters(uint64_t first, vu *lo, vu *hi)
 
 /* The raw words of one chunk: x[b][w] is word w of the batch-b lanes, whose
  * blocks are first_block + b * DK_W + DK_LANE_BLOCK(lane). */
+#if DK_PHILOX_HALVES
+DK_INLINE void philox_chunk(const philox_key *k, uint64_t first_block, vu x[DK_BATCHES][4])
+{
+    const vu m0 = vu_set1(PHILOX_M0), m1 = vu_set1(PHILOX_M1);
+    vu h[DK_BATCHES][2][4]; /* h[b][0]: the even lanes of batch b; h[b][1]: the odd ones, shifted down */
+    for (int b = 0; b < DK_BATCHES; b++) {
+        vu counter_lo, counter_hi;
+        philox_counters(first_block + (uint64_t)b * DK_W, &counter_lo, &counter_hi);
+        for (int half = 0; half < 2; half++) {
+            const vu c_lo = half ? vu_shr32_64(counter_lo) : counter_lo;
+            const vu c_hi = half ? vu_shr32_64(counter_hi) : counter_hi;
+            const vu p0 = vu_mul_even(c_lo, m0);
+            h[b][half][0] = vu_xor(c_hi, vu_set1(k->first_hi ^ k->k0[0]));
+            h[b][half][1] = vu_set1(k->first_lo);
+            h[b][half][2] = vu_xor(vu_shr32_64(p0), vu_set1(k->first_x3k));
+            h[b][half][3] = p0;
+        }
+    }
+    for (int r = 1; r < PHILOX_ROUNDS; r++) {
+        const vu k0 = vu_set1(k->k0[r]), k1 = vu_set1(k->k1[r]);
+        for (int b = 0; b < DK_BATCHES; b++)
+            for (int half = 0; half < 2; half++) {
+                vu *y = h[b][half];
+                const vu p0 = vu_mul_even(y[0], m0), p1 = vu_mul_even(y[2], m1);
+                /* the low halves of the products are already in place */
+                y[0] = vu_xor(vu_shr32_64(p1), vu_xor(y[1], k0));
+                y[1] = p1;
+                y[2] = vu_xor(vu_shr32_64(p0), vu_xor(y[3], k1));
+                y[3] = p0;
+            }
+    }
+    for (int b = 0; b < DK_BATCHES; b++)
+        for (int w = 0; w < 4; w++)
+            x[b][w] = vu_interleave_even(h[b][0][w], h[b][1][w]);
+}
+#else
 DK_INLINE void philox_chunk(const philox_key *k, uint64_t first_block, vu x[DK_BATCHES][4])
 {
     const vu m0 = vu_set1(PHILOX_M0), m1 = vu_set1(PHILOX_M1);
@@ -118,6 +169,7 @@ DK_INLINE void philox_chunk(const philox_key *k, uint64_t first_block, vu x[DK_B
         }
     }
 }
+#endif
 
 /* Box-Muller of one pair of words: u1 in (0, 1] (smallest 2^-32, which caps
  * the radius at sqrt(64 ln 2)), u2 in [0, 1). Products with powers of two
