@@ -14,7 +14,10 @@
  * at 64 with one t, 0.91 and 0.93 with a t per row, and 0.79 on 2 threads.
  * On AVX2 and SSE4.1 streaming lost from 4 to 16 MiB (1.04 to 1.09) and
  * gained little or nothing at 64 (0.96 to 1.0; dk_p_step_randn 1.04 to
- * 1.07), so those builds store plainly. */
+ * 1.07), so those builds store plainly. On a Zen 5 the same streamed
+ * stores lost to plain ones (0.84 to 0.97 of the time from 8 to 64 MiB, one
+ * thread and two), so dispatch turns them off there (DK_CPU_SLOW_NOISE_NT,
+ * a->noise_plain). */
 #define DK_NOISE_STREAMS 1
 
 typedef __m512 vf;
@@ -110,10 +113,11 @@ DK_INLINE void vu_mul_wide(vu a, vu m, vu *hi, vu *lo)
     *hi = _mm512_mask_shuffle_epi32(odd, 0x5555, even, _MM_PERM_DDBB);
 }
 /* Philox on the even and the odd lanes apart (philox.h): four vpmuludq a
- * round where the full-width form takes four and two vpmulld. Zen 5, paired
- * with the full-width build: dk_randn 0.91 of the time in cache and at
- * 16M floats, q_sample_randn 0.95 in cache. 1 or 3 batches with it were
- * 18% slower than 2. AVX2 took 1.22 of the time with it (Zen 5, as the
+ * round where the full-width form takes four and two vpmulld. Zen 5, the
+ * public calls against the full-width build in alternation: dk_randn 0.92
+ * to 0.93 of the time in cache and at 16M floats, q_sample_randn 0.94 in
+ * cache and 0.97 to 0.98 at 64 MiB. 1 or 3 batches with it were 18% slower
+ * than 2. AVX2 took 1.22 of the time with it (Zen 5, as the
  * issue-12 prototype found on Zen 3), so only AVX-512 has it. */
 #define DK_PHILOX_HALVES 1
 DK_INLINE vu vu_mul_even(vu a, vu m) { return _mm512_mul_epu32(a, m); }
