@@ -102,6 +102,7 @@ Work case_work(const KernelCase &c, dk_isa isa, size_t bytes, std::string *why)
     a.counts = call->counts;
     a.sum = &call->sum;
     a.stream = (c.d.uses & (DK_STREAMS | DK_PREFETCHES)) && (c.always_far || bytes >= dk_stream_min_of(isa));
+    a.noise_plain = !c.always_far && !dk_noise_streams(); // as the library would store ("+nt": streamed)
     for (int i = 0; i < c.d.inputs; ++i)
         a.in[i] = c.absent >> i & 1 ? nullptr : g_buf.in[i];
     for (int j = 0; j < c.d.outputs; ++j)

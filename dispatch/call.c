@@ -236,7 +236,7 @@ static void run_range(const dk_call *c, dk_run_fn run, size_t begin, size_t end)
         const size_t run_stop = (c->flat || c->untimed ? c->rows : run_end(c, r)) * c->dim;
         stop = run_stop < end ? run_stop : end;
         const size_t len = stop - at;
-        dk_kargs a = {.stream = c->stream};
+        dk_kargs a = {.stream = c->stream, .noise_plain = c->noise_plain};
         if (c->noise_ahead && len < DK_AHEAD_RUN) {
             if (at < ahead_at || at + len > ahead_end) {
                 const size_t count = end - at < DK_AHEAD ? end - at : DK_AHEAD;
@@ -310,6 +310,7 @@ dk_status dk_call_do(dk_call *c, dk_run_fn run)
     const int thresholded = c->opts_kind == DK_OPTS_STEP && c->opts->threshold_ratio > 0.0f;
     c->whole_rows = c->row_out_size != 0 || thresholded;
     c->stream = (uint64_t)c->rows * c->dim * sizeof(float) >= dk_stream_min();
+    c->noise_plain = !dk_noise_streams();
     /* Threads: up to DK_TASKS_PER_THREAD tasks per thread, each of at least
      * `least` elements. */
     const size_t n = c->rows * c->dim, threads = (size_t)dk_num_threads(), forced = atomic_load(&split_min);

@@ -54,6 +54,7 @@ typedef struct dk_call {
     const dk_kernels *kernels;  /* while running: the ISA's kernels, fixed for the call */
     int whole_rows;  /* while running: the run function is given whole rows (a sum or threshold each) */
     int stream;      /* while running: the kernels may stream their output (dk_set_stream_min) */
+    int noise_plain; /* while running: but those that make their noise store plainly (dk_noise_streams) */
     const void *ctx; /* the entry point's own data, for its run function and checks */
     /* The entry point's own checks, NULL for none: of its options (with the
      * step options), and of each row's t once every t is in its domain. */

@@ -18,11 +18,24 @@ static uint64_t read_xcr0(void)
 #define XCR0_SSE_AVX 0x06u /* XMM and YMM state */
 #define XCR0_AVX512  0xe0u /* opmask, ZMM_Hi256 and Hi16_ZMM state */
 
+/* Zen 5: AuthenticAMD and family 1Ah (base family Fh plus extended 0Bh). */
+static int is_amd_family_1ah(unsigned leaf1_eax)
+{
+    unsigned eax, ebx, ecx, edx;
+    if (!__get_cpuid(0, &eax, &ebx, &ecx, &edx))
+        return 0;
+    const int amd = ebx == 0x68747541u && edx == 0x69746e65u && ecx == 0x444d4163u; /* "AuthenticAMD" */
+    const unsigned base = leaf1_eax >> 8 & 0xfu, extended = leaf1_eax >> 20 & 0xffu;
+    return amd && base == 0xfu && base + extended == 0x1au;
+}
+
 unsigned dk_cpu_detect(void)
 {
     unsigned eax, ebx, ecx, edx, features = 0;
     if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx))
         return 0;
+    if (is_amd_family_1ah(eax))
+        features |= DK_CPU_SLOW_NOISE_NT;
     if (ecx & bit_SSE4_1)
         features |= DK_CPU_SSE41;
     const int osxsave = (ecx & bit_OSXSAVE) != 0;

@@ -7,7 +7,11 @@ enum {
     DK_CPU_FMA = 1u << 1,    /* FMA3 with OS-enabled YMM state */
     DK_CPU_AVX2 = 1u << 2,   /* AVX2 with OS-enabled YMM state */
     DK_CPU_AVX512 = 1u << 3, /* AVX-512F with OS-enabled opmask and ZMM state */
-    DK_CPU_NEON = 1u << 4
+    DK_CPU_NEON = 1u << 4,
+    /* Not an instruction set but a trait, as dav1d's SLOW_GATHER: the
+     * non-temporal stores of the kernels that make their noise lose to
+     * cached ones (AMD family 1Ah, Zen 5; README.md, Streaming stores). */
+    DK_CPU_SLOW_NOISE_NT = 1u << 5
 };
 
 /* What the scalar_fma build needs. On x86-64 it executes FMA instructions

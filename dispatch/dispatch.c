@@ -180,3 +180,8 @@ size_t dk_stream_min_of(dk_isa isa)
 }
 
 size_t dk_stream_min(void) { return dk_stream_min_of(dk_isa_active()); }
+
+int dk_noise_streams(void)
+{
+    return atomic_load(&stream_set) != 0 || !(features_after_init() & DK_CPU_SLOW_NOISE_NT);
+}

@@ -36,6 +36,10 @@ dk_variant dk_variant_by_name(const char *name);
 int dk_variant_runs(dk_variant v);
 /* The size from which a call on isa streams its output (dk_set_stream_min). */
 size_t dk_stream_min_of(dk_isa isa);
+/* Whether the kernels that make their noise stream too, past that size: 0
+ * on a CPU with DK_CPU_SLOW_NOISE_NT unless dk_set_stream_min was given a
+ * size (the caller's choice then holds for every kernel). */
+int dk_noise_streams(void);
 /* The variant the public ISA selects on this CPU. */
 dk_variant dk_variant_of_isa(dk_isa isa);
 /* The family's scalar reference: scalar_fma or scalar_plain. */

@@ -135,10 +135,12 @@ DK_API dk_status dk_set_num_threads(int n);
  * writes it with non-temporal stores, bypassing the caches (dk_q_sample,
  * the steps whose noise is given or absent: dk_p_step, dk_ddim_step,
  * dk_sde_step, dk_ode_step; on AVX-512 also dk_q_sample_randn and the
- * _randn steps). That is faster once the arrays no longer fit
+ * _randn steps, except on an AMD Zen 5 by default, where their streamed
+ * stores were slower). That is faster once the arrays no longer fit
  * in the cache, and slower for a caller that reads the output right after:
  * raise it (SIZE_MAX: never stream) when the next pass reads it from cache.
- * 0 restores the default, measured per ISA (README.md, Streaming stores).
+ * 0 restores the default, measured per ISA (README.md, Streaming stores);
+ * a size applies to all of the kernels above, on every CPU.
  * From the same size a thresholded step prefetches x and m in its first
  * pass. The output bits are the same either way. Applies to the whole
  * process. */

@@ -40,13 +40,15 @@ typedef struct dk_kargs {
     const float *in[DK_MAX_IN];
     float *out[DK_MAX_OUT]; /* an output may be exactly an input (in place) */
     dk_step_coefs c;
-    int mode;       /* 0 .. the row's DK_MODES - 1 */
-    dk_noise noise; /* element i of the call uses index noise.offset + i */
-    size_t *counts; /* DK_WRITES_COUNTS kernels: DK_MAX_COUNTS counts of the call */
-    double *sum;    /* DK_WRITES_SUM kernels: the row sum of the call (sum_math.h) */
-    int stream;     /* 1: the call's arrays are past the caches (dk_stream_min). DK_STREAMS kernels
-                       then store their outputs bypassing the caches, DK_PREFETCHES kernels prefetch their
-                       inputs; the same bits either way */
+    int mode;        /* 0 .. the row's DK_MODES - 1 */
+    dk_noise noise;  /* element i of the call uses index noise.offset + i */
+    size_t *counts;  /* DK_WRITES_COUNTS kernels: DK_MAX_COUNTS counts of the call */
+    double *sum;     /* DK_WRITES_SUM kernels: the row sum of the call (sum_math.h) */
+    int stream;      /* 1: the call's arrays are past the caches (dk_stream_min). DK_STREAMS kernels
+                        then store their outputs bypassing the caches, DK_PREFETCHES kernels prefetch their
+                        inputs; the same bits either way */
+    int noise_plain; /* 1: even so, the DK_STREAMS kernels that make their noise store plainly
+                        (dk_noise_streams) */
     /* Dispatch only, never read by a kernel: the normals of the run's
      * indices, made ahead for many short runs at once (call.h), or NULL. */
     const float *z_ahead;

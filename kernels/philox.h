@@ -237,7 +237,7 @@ DK_INLINE void prefetch_chunk(const float *p, int for_write)
  * loads: the same operations on the same values, so the same bits.
  * Before each whole chunk it calls BLOCK##_ahead(at, part, ...), which
  * prefetches the kernel's arrays (prefetch_chunk). stream non-zero (a->stream
- * of DK_STREAMS kernels) on an ISA with DK_NOISE_STREAMS: the whole chunks
+ * and not a->noise_plain, of DK_STREAMS kernels) on an ISA with DK_NOISE_STREAMS: the whole chunks
  * where out + at is aligned to a vector get part DK_STREAMED, whose stores bypass the caches (out: the
  * output the kernel's alignment goes by), and the fence comes at the end.
  * Only the stores differ, never the bits. */

@@ -6,6 +6,10 @@
  *   offered where SLEEF's functions cannot run would die here of SIGILL).
  * - With --expect-isa=NAME and --expect-scalar=VARIANT (the emulated-CPU
  *   leg of scripts/test), the choice must be that one.
+ * - The noise kernels store plainly past the caches exactly on an AMD
+ *   family 1Ah (Zen 5), as /proc/cpuinfo names the CPU (natively only:
+ *   under qemu-user /proc/cpuinfo is the host's), unless dk_set_stream_min
+ *   was given a size.
  *
  * usage: test_cpu [--expect-isa=NAME] [--expect-scalar=scalar_plain|scalar_fma] */
 #include <stdio.h>
@@ -15,6 +19,27 @@
 #include "diffkern.h"
 #include "dispatch.h"
 #include "harness.h"
+
+/* 1 if /proc/cpuinfo's first CPU is AuthenticAMD of family 26 (1Ah), 0 if
+ * another, -1 if it cannot tell. */
+static int cpuinfo_is_zen5(void)
+{
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (!f)
+        return -1;
+    char line[512], vendor[64] = "";
+    int family = -1;
+    while (fgets(line, sizeof line, f) && (family < 0 || !vendor[0])) {
+        if (!vendor[0] && sscanf(line, "vendor_id : %63s", vendor) == 1)
+            continue;
+        if (family < 0)
+            (void)sscanf(line, "cpu family : %d", &family);
+    }
+    fclose(f);
+    if (family < 0 || !vendor[0])
+        return -1;
+    return strcmp(vendor, "AuthenticAMD") == 0 && family == 26;
+}
 
 int main(int argc, char **argv)
 {
@@ -63,6 +88,21 @@ int main(int argc, char **argv)
     if (expect_scalar)
         dk_check(strcmp(dk_variant_get(scalar)->name, expect_scalar) == 0, "scalar is %s, expected %s",
                  dk_variant_get(scalar)->name, expect_scalar);
+
+#if defined(__x86_64__) || defined(__i386__)
+    if (!expect_isa) {
+        const int zen5 = cpuinfo_is_zen5();
+        if (zen5 < 0)
+            printf("  /proc/cpuinfo names no vendor and family: the noise stores' choice is not checked\n");
+        else
+            dk_check(dk_noise_streams() == !zen5, "noise kernels %s past the caches on %s",
+                     dk_noise_streams() ? "stream" : "store plainly", zen5 ? "a Zen 5" : "this CPU");
+    }
+#endif
+    dk_set_stream_min((size_t)1 << 20);
+    dk_check(dk_noise_streams(), "noise kernels store plainly after dk_set_stream_min(1 MiB)");
+    dk_set_stream_min(0);
+    printf("  noise kernels past the caches: %s\n", dk_noise_streams() ? "streamed" : "plain stores");
 
     /* every ISA on offer runs its kernels, noise included */
     dk_schedule *s = NULL;
