@@ -7,8 +7,7 @@
  * - With --expect-isa=NAME and --expect-scalar=VARIANT (the emulated-CPU
  *   leg of scripts/test), the choice must be that one.
  * - The noise kernels store plainly past the caches exactly on an AMD
- *   family 1Ah (Zen 5), as /proc/cpuinfo names the CPU (natively only:
- *   under qemu-user /proc/cpuinfo is the host's), unless dk_set_stream_min
+ *   family 1Ah (Zen 5), as cpuid names the CPU, unless dk_set_stream_min
  *   was given a size.
  *
  * usage: test_cpu [--expect-isa=NAME] [--expect-scalar=scalar_plain|scalar_fma] */
@@ -20,26 +19,28 @@
 #include "dispatch.h"
 #include "harness.h"
 
-/* 1 if /proc/cpuinfo's first CPU is AuthenticAMD of family 26 (1Ah), 0 if
- * another, -1 if it cannot tell. */
-static int cpuinfo_is_zen5(void)
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+
+/* Whether cpuid names an AMD family 26 (1Ah, Zen 5): the vendor string of
+ * leaf 0 (ebx, edx, ecx) and the displayed family of leaf 1, decoded here
+ * on their own. Under qemu-user cpuid is the emulated CPU's. */
+static int cpuid_is_zen5(char vendor[13], unsigned *family)
 {
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (!f)
-        return -1;
-    char line[512], vendor[64] = "";
-    int family = -1;
-    while (fgets(line, sizeof line, f) && (family < 0 || !vendor[0])) {
-        if (!vendor[0] && sscanf(line, "vendor_id : %63s", vendor) == 1)
-            continue;
-        if (family < 0)
-            (void)sscanf(line, "cpu family : %d", &family);
-    }
-    fclose(f);
-    if (family < 0 || !vendor[0])
-        return -1;
-    return strcmp(vendor, "AuthenticAMD") == 0 && family == 26;
+    unsigned regs[4], eax, ebx, ecx, edx;
+    if (!__get_cpuid(0, &regs[0], &regs[1], &regs[2], &regs[3]))
+        return 0;
+    memcpy(vendor, &regs[1], 4);
+    memcpy(vendor + 4, &regs[3], 4);
+    memcpy(vendor + 8, &regs[2], 4);
+    vendor[12] = '\0';
+    if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx))
+        return 0;
+    const unsigned base = (eax >> 8) & 15;
+    *family = base == 15 ? base + ((eax >> 20) & 255) : base;
+    return strcmp(vendor, "AuthenticAMD") == 0 && *family == 26;
 }
+#endif
 
 int main(int argc, char **argv)
 {
@@ -90,14 +91,11 @@ int main(int argc, char **argv)
                  dk_variant_get(scalar)->name, expect_scalar);
 
 #if defined(__x86_64__) || defined(__i386__)
-    if (!expect_isa) {
-        const int zen5 = cpuinfo_is_zen5();
-        if (zen5 < 0)
-            printf("  /proc/cpuinfo names no vendor and family: the noise stores' choice is not checked\n");
-        else
-            dk_check(dk_noise_streams() == !zen5, "noise kernels %s past the caches on %s",
-                     dk_noise_streams() ? "stream" : "store plainly", zen5 ? "a Zen 5" : "this CPU");
-    }
+    char vendor[13] = "";
+    unsigned family = 0;
+    const int zen5 = cpuid_is_zen5(vendor, &family);
+    dk_check(dk_noise_streams() == !zen5, "noise kernels %s past the caches on %s family %u",
+             dk_noise_streams() ? "stream" : "store plainly", vendor, family);
 #endif
     dk_set_stream_min((size_t)1 << 20);
     dk_check(dk_noise_streams(), "noise kernels store plainly after dk_set_stream_min(1 MiB)");
