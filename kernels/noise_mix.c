@@ -36,7 +36,7 @@ void DK_FN(q_sample_randn)(size_t n, const dk_kargs *a)
     const philox_key k = philox_key_of(a->noise.seed, a->noise.stream);
     const vf va = vf_set1(a->c.ax), vb = vf_set1(a->c.am);
     /* streamed where xt is aligned, so both only where they have one alignment */
-    const int stream = a->stream && !a->noise_plain &&
+    const int stream = noise_may_stream(a) &&
                        (!eps_out || ((uintptr_t)xt - (uintptr_t)eps_out) % (DK_W * sizeof(float)) == 0);
     if (eps_out)
         DK_FOR_NOISE_BLOCKS(n, &k, a->noise.offset, xt, stream, q_sample_randn_block, va, vb, x0, eps_out,

@@ -104,72 +104,68 @@ DK_INLINE void philox_counters(uint64_t first, vu *lo, vu *hi)
     *hi = vu_loadu(h);
 }
 
+#if DK_PHILOX_HALVES
+#define DK_PHILOX_PARTS 2
+/* Part p of a batch's lanes: its even lanes (p = 0) or its odd ones
+ * shifted down (p = 1), each word in the low half of a 64-bit lane. */
+DK_INLINE vu philox_part(vu v, int p) { return p ? vu_shr32_64(v) : v; }
+/* The high and low halves of a * m for the words of a part: the low half
+ * stays in place, under junk that the next multiply never reads. */
+DK_INLINE void philox_mul(vu a, vu m, vu *hi, vu *lo)
+{
+    const vu product = vu_mul_even(a, m);
+    *hi = vu_shr32_64(product);
+    *lo = product;
+}
+DK_INLINE vu philox_merge(const vu part[DK_PHILOX_PARTS]) { return vu_interleave_even(part[0], part[1]); }
+#else
+#define DK_PHILOX_PARTS 1
+DK_INLINE vu philox_part(vu v, int p) { return (void)p, v; }
+DK_INLINE void philox_mul(vu a, vu m, vu *hi, vu *lo) { vu_mul_wide(a, m, hi, lo); }
+DK_INLINE vu philox_merge(const vu part[DK_PHILOX_PARTS]) { return part[0]; }
+#endif
+
 /* The raw words of one chunk: x[b][w] is word w of the batch-b lanes, whose
  * blocks are first_block + b * DK_W + DK_LANE_BLOCK(lane). */
-#if DK_PHILOX_HALVES
 DK_INLINE void philox_chunk(const philox_key *k, uint64_t first_block, vu x[DK_BATCHES][4])
 {
     const vu m0 = vu_set1(PHILOX_M0), m1 = vu_set1(PHILOX_M1);
-    vu h[DK_BATCHES][2][4]; /* h[b][0]: the even lanes of batch b; h[b][1]: the odd ones, shifted down */
+    vu state[DK_BATCHES][DK_PHILOX_PARTS][4]; /* words 0..3 of each part of each batch */
+    /* Round 0: the counter's words 2 and 3 (the stream) are the same in
+     * every lane, so their multiply is the key's. */
     for (int b = 0; b < DK_BATCHES; b++) {
         vu counter_lo, counter_hi;
         philox_counters(first_block + (uint64_t)b * DK_W, &counter_lo, &counter_hi);
-        for (int half = 0; half < 2; half++) {
-            const vu c_lo = half ? vu_shr32_64(counter_lo) : counter_lo;
-            const vu c_hi = half ? vu_shr32_64(counter_hi) : counter_hi;
-            const vu p0 = vu_mul_even(c_lo, m0);
-            h[b][half][0] = vu_xor(c_hi, vu_set1(k->first_hi ^ k->k0[0]));
-            h[b][half][1] = vu_set1(k->first_lo);
-            h[b][half][2] = vu_xor(vu_shr32_64(p0), vu_set1(k->first_x3k));
-            h[b][half][3] = p0;
+        for (int p = 0; p < DK_PHILOX_PARTS; p++) {
+            vu *y = state[b][p], hi0, lo0;
+            philox_mul(philox_part(counter_lo, p), m0, &hi0, &lo0);
+            y[0] = vu_xor(philox_part(counter_hi, p), vu_set1(k->first_hi ^ k->k0[0]));
+            y[1] = vu_set1(k->first_lo);
+            y[2] = vu_xor(hi0, vu_set1(k->first_x3k));
+            y[3] = lo0;
         }
     }
     for (int r = 1; r < PHILOX_ROUNDS; r++) {
         const vu k0 = vu_set1(k->k0[r]), k1 = vu_set1(k->k1[r]);
         for (int b = 0; b < DK_BATCHES; b++)
-            for (int half = 0; half < 2; half++) {
-                vu *y = h[b][half];
-                const vu p0 = vu_mul_even(y[0], m0), p1 = vu_mul_even(y[2], m1);
-                /* the low halves of the products are already in place */
-                y[0] = vu_xor(vu_shr32_64(p1), vu_xor(y[1], k0));
-                y[1] = p1;
-                y[2] = vu_xor(vu_shr32_64(p0), vu_xor(y[3], k1));
-                y[3] = p0;
+            for (int p = 0; p < DK_PHILOX_PARTS; p++) {
+                vu *y = state[b][p], hi0, lo0, hi1, lo1;
+                philox_mul(y[0], m0, &hi0, &lo0);
+                philox_mul(y[2], m1, &hi1, &lo1);
+                y[0] = vu_xor(hi1, vu_xor(y[1], k0)); /* the key first: off the critical path */
+                y[1] = lo1;
+                y[2] = vu_xor(hi0, vu_xor(y[3], k1));
+                y[3] = lo0;
             }
     }
     for (int b = 0; b < DK_BATCHES; b++)
-        for (int w = 0; w < 4; w++)
-            x[b][w] = vu_interleave_even(h[b][0][w], h[b][1][w]);
-}
-#else
-DK_INLINE void philox_chunk(const philox_key *k, uint64_t first_block, vu x[DK_BATCHES][4])
-{
-    const vu m0 = vu_set1(PHILOX_M0), m1 = vu_set1(PHILOX_M1);
-    /* Round 0: the counter's words 2 and 3 (the stream) are the same in
-     * every lane, so their multiply is the key's. */
-    for (int b = 0; b < DK_BATCHES; b++) {
-        vu counter_lo, counter_hi, hi0, lo0;
-        philox_counters(first_block + (uint64_t)b * DK_W, &counter_lo, &counter_hi);
-        vu_mul_wide(counter_lo, m0, &hi0, &lo0);
-        x[b][0] = vu_xor(counter_hi, vu_set1(k->first_hi ^ k->k0[0]));
-        x[b][1] = vu_set1(k->first_lo);
-        x[b][2] = vu_xor(hi0, vu_set1(k->first_x3k));
-        x[b][3] = lo0;
-    }
-    for (int r = 1; r < PHILOX_ROUNDS; r++) {
-        const vu k0 = vu_set1(k->k0[r]), k1 = vu_set1(k->k1[r]);
-        for (int b = 0; b < DK_BATCHES; b++) {
-            vu hi0, lo0, hi1, lo1;
-            vu_mul_wide(x[b][0], m0, &hi0, &lo0);
-            vu_mul_wide(x[b][2], m1, &hi1, &lo1);
-            x[b][0] = vu_xor(hi1, vu_xor(x[b][1], k0)); /* the key first: off the critical path */
-            x[b][1] = lo1;
-            x[b][2] = vu_xor(hi0, vu_xor(x[b][3], k1));
-            x[b][3] = lo0;
+        for (int w = 0; w < 4; w++) {
+            vu parts[DK_PHILOX_PARTS];
+            for (int p = 0; p < DK_PHILOX_PARTS; p++)
+                parts[p] = state[b][p][w];
+            x[b][w] = philox_merge(parts);
         }
-    }
 }
-#endif
 
 /* Box-Muller of one pair of words: u1 in (0, 1] (smallest 2^-32, which caps
  * the radius at sqrt(64 ln 2)), u2 in [0, 1). Products with powers of two
@@ -229,6 +225,10 @@ DK_INLINE void prefetch_chunk(const float *p, int for_write)
 #define DK_NOISE_STREAMS 0
 #endif
 
+/* Whether a kernel that makes its noise may stream its stores: its call is
+ * past the caches and the CPU does not prefer plain stores for it. */
+DK_INLINE int noise_may_stream(const dk_kargs *a) { return a->stream && !a->noise_plain; }
+
 /* Runs BLOCK(at, part, z, ...) over n floats whose normals start at element
  * index e0: z holds the normals for floats at .. at + DK_W - 1 (the first
  * part of them when part > 0, as in DK_FOR_BLOCKS). Whole chunks that start
@@ -236,8 +236,8 @@ DK_INLINE void prefetch_chunk(const float *p, int for_write)
  * starts inside a block, and the tail, go through a buffer and partial
  * loads: the same operations on the same values, so the same bits.
  * Before each whole chunk it calls BLOCK##_ahead(at, part, ...), which
- * prefetches the kernel's arrays (prefetch_chunk). stream non-zero (a->stream
- * and not a->noise_plain, of DK_STREAMS kernels) on an ISA with DK_NOISE_STREAMS: the whole chunks
+ * prefetches the kernel's arrays (prefetch_chunk). stream non-zero
+ * (noise_may_stream, of DK_STREAMS kernels) on an ISA with DK_NOISE_STREAMS: the whole chunks
  * where out + at is aligned to a vector get part DK_STREAMED, whose stores bypass the caches (out: the
  * output the kernel's alignment goes by), and the fence comes at the end.
  * Only the stores differ, never the bits. */

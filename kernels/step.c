@@ -170,8 +170,8 @@ DK_INLINE void step_randn_block_ahead(size_t at, size_t part, const step_consts 
 
 /* Streamed where its ISA's layer says so (DK_NOISE_STREAMS, philox.h). */
 #define STEP_RANDN_LOOP(x0_form, mode, guide)                                                                \
-    DK_FOR_NOISE_BLOCKS(n, &key, a->noise.offset, out, a->stream && !a->noise_plain, step_randn_block, &k,   \
-                        x0_form, mode, guide, x, m, u, out)
+    DK_FOR_NOISE_BLOCKS(n, &key, a->noise.offset, out, noise_may_stream(a), step_randn_block, &k, x0_form,   \
+                        mode, guide, x, m, u, out)
 
 DK_INLINE void step_randn_any(size_t n, const dk_kargs *a, int x0_form)
 {
