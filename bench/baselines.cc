@@ -8,7 +8,11 @@
 // kernels of the same traffic; "reduce_loop3", 3 arrays read and a sum
 // (the variational bound's KL terms: no output array), and
 // "scalar_philox_loop": plain C++ Philox4x32-10 with glibc's logf and
-// sincosf doing q_sample_randn's work (the goals' "scalar loop").
+// sincosf doing q_sample_randn's work (the goals' "scalar loop"); and
+// "first_touch": a fresh anonymous mapping of one array, written once and
+// unmapped, which is what a result array costs code that allocates one in
+// every call (the peers' idiomatic forms, bench/peers.py): the page faults
+// and the zeroing of its pages, on top of the write.
 #include "bench.h"
 
 #include "dispatch.h"
@@ -17,6 +21,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+
+#include <sys/mman.h>
 
 namespace dkb
 {
@@ -142,7 +148,16 @@ void philox_normals(uint64_t seed, uint64_t stream, uint64_t block, float z[4])
 
 bool g_baseline_ok = false;
 
-enum class Baseline { memcpy, triad, fused_loop, fused_loop3, fused_loop5, reduce_loop3, scalar_philox_loop };
+enum class Baseline {
+    memcpy,
+    triad,
+    fused_loop,
+    fused_loop3,
+    fused_loop5,
+    reduce_loop3,
+    scalar_philox_loop,
+    first_touch
+};
 
 struct BaselineInfo {
     Baseline which;
@@ -157,7 +172,19 @@ constexpr BaselineInfo baselines[] = {
     {Baseline::fused_loop5, "fused_loop5", 5},               // xt, e, u, z -> out
     {Baseline::reduce_loop3, "reduce_loop3", 3},             // x0, x, m -> a sum
     {Baseline::scalar_philox_loop, "scalar_philox_loop", 3}, // x0 -> xt, eps
+    {Baseline::first_touch, "first_touch", 1},               // a new mapping, written
 };
+
+// Maps, writes and unmaps one array of `bytes`; false when mmap fails.
+[[gnu::noinline]] bool first_touch(size_t bytes)
+{
+    void *p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return false;
+    std::memset(p, 1, bytes);
+    munmap(p, bytes);
+    return true;
+}
 
 Work info_work(const BaselineInfo &b, size_t bytes, std::string *why)
 {
@@ -165,7 +192,7 @@ Work info_work(const BaselineInfo &b, size_t bytes, std::string *why)
         *why = "the scalar Philox baseline disagrees with dk_randn";
         return {};
     }
-    if (!prepare_buffers(bytes)) {
+    if (!prepare_buffers(bytes) || (b.which == Baseline::first_touch && !first_touch(bytes))) {
         *why = "out of memory";
         return {};
     }
@@ -196,6 +223,9 @@ Work info_work(const BaselineInfo &b, size_t bytes, std::string *why)
             break;
         case Baseline::scalar_philox_loop:
             scalar_philox_loop(n, k.q_a, k.q_b, g_noise.seed, g_noise.stream, x, eps, out);
+            break;
+        case Baseline::first_touch:
+            (void)first_touch(n * sizeof(float)); // checked once below
             break;
         }
     };

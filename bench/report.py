@@ -449,8 +449,10 @@ def print_peers(results, ctx, peers_path, threaded=False):
         print(f"Each is compared with diffkern at its default ({cpus} threads) doing the same work in the threads")
         print("table (a batch of rows with mixed timesteps; the peers use one timestep).")
     else:
-        print(f"Peers, one thread ({versions or 'none found'}); idiomatic code, which allocates its results.")
+        print(f"Peers, one thread ({versions or 'none found'}).")
         print(f"Each is compared with the diffkern benchmark doing the same work on {isa}, the default ISA.")
+    print("form: 'idiomatic' allocates its results in every call, 'preallocated' writes into arrays made once")
+    print("(out=, in place), as diffkern's benchmarks do; their gap is the cost of fresh pages (first_touch).")
     # the threads table's call doing each peer work
     threaded_call = {"q_sample_randn": "q_sample_randn", "q_sample": "q_sample", "step_randn-u": "p_step_randn",
                      "step-u": "p_step"}
@@ -469,13 +471,20 @@ def print_peers(results, ctx, peers_path, threaded=False):
         if mine and mine.ns:
             ours, ratio = f"{mine.ns:.3f}", theirs / mine.ns
             verdict = f"{ratio:.1f}x faster" if ratio >= 1 else f"{1 / ratio:.1f}x slower"
-        rows.append([p["library"], p["code"], human(p["bytes_per_array"]), f"{theirs:.3f}", kernel, ours,
-                     verdict])
+        rows.append([p["library"], p.get("form", "idiomatic"), p["code"], human(p["bytes_per_array"]),
+                     f"{theirs:.3f}", kernel, ours, verdict])
     if rows:
-        print(table(["peer", "code", "bytes/array", "ns/elem", "diffkern", "ns/elem", "diffkern is"], rows,
-                    left=2))
+        print(table(["peer", "form", "code", "bytes/array", "ns/elem", "diffkern", "ns/elem", "diffkern is"], rows,
+                    left=3))
     else:
         print("  nothing to compare in this run")
+    touched = []
+    for nbytes in sorted({p["bytes_per_array"] for p in peers.get("results", [])}):
+        row = results.get(("first_touch", "baseline", nbytes))
+        if row and row.ns:
+            touched.append(f"{row.ns:.3f} ns/elem at {human(nbytes)}")
+    if touched and not threaded:
+        print("  first_touch, one fresh array mapped, written once and unmapped: " + ", ".join(touched))
     for note in pctx.get("skipped", []):
         print(f"  skipped: {note}")
     print()
