@@ -225,7 +225,7 @@ Work info_work(const BaselineInfo &b, size_t bytes, std::string *why)
             scalar_philox_loop(n, k.q_a, k.q_b, g_noise.seed, g_noise.stream, x, eps, out);
             break;
         case Baseline::first_touch:
-            (void)first_touch(n * sizeof(float)); // checked once below
+            (void)first_touch(n * sizeof(float)); // mmap checked above
             break;
         }
     };

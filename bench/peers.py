@@ -176,12 +176,14 @@ def torch_peers(n, k):
 def check_forms(library, peers):
     """The two forms of each work without drawn noise give the same floats
     (to rounding: the preallocated forms order some operations otherwise),
-    so that the preallocated code times the same arithmetic."""
-    import numpy as np
+    so that the preallocated code times the same arithmetic. numpy and torch
+    both have allclose, each for its own arrays."""
+    import importlib
+    allclose = importlib.import_module(library).allclose
     forms = {(work, form): fn for work, form, code, fn in peers}
     for work in ("q_sample", "step-u"):
-        idiomatic, preallocated = (np.asarray(forms[(work, f)]()) for f in (IDIOMATIC, PREALLOCATED))
-        if not np.allclose(idiomatic, preallocated, rtol=1e-6, atol=1e-6):
+        idiomatic, preallocated = (forms[(work, f)]() for f in (IDIOMATIC, PREALLOCATED))
+        if not allclose(idiomatic, preallocated, rtol=1e-6, atol=1e-6):
             sys.exit(f"peers.py: {library} {work}: the preallocated form differs from the idiomatic one")
 
 

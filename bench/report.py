@@ -478,13 +478,14 @@ def print_peers(results, ctx, peers_path, threaded=False):
                     left=3))
     else:
         print("  nothing to compare in this run")
-    touched = []
-    for nbytes in sorted({p["bytes_per_array"] for p in peers.get("results", [])}):
-        row = results.get(("first_touch", "baseline", nbytes))
-        if row and row.ns:
-            touched.append(f"{row.ns:.3f} ns/elem at {human(nbytes)}")
-    if touched and not threaded:
-        print("  first_touch, one fresh array mapped, written once and unmapped: " + ", ".join(touched))
+    if not threaded:
+        touched = []
+        for nbytes in sorted({p["bytes_per_array"] for p in peers.get("results", [])}):
+            row = results.get(("first_touch", "baseline", nbytes))
+            if row and row.ns:
+                touched.append(f"{row.ns:.3f} ns/elem at {human(nbytes)}")
+        if touched:
+            print("  first_touch, one fresh array mapped, written once and unmapped: " + ", ".join(touched))
     for note in pctx.get("skipped", []):
         print(f"  skipped: {note}")
     print()
